@@ -1,0 +1,128 @@
+"""Configuration from the environment, validated once at start."""
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlparse
+
+from bot import PROJECT_ROOT
+
+DEMO_TOKEN = "clairbot-demo-token"
+DEMO_APP_ID = "wxdemo0000000000"
+DEFAULT_API_BASE = "https://api.weixin.qq.com"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the bot reads from its environment."""
+
+    token: str
+    app_id: str
+    app_secret: str = ""
+    aes_key: str | None = None
+    redis_url: str | None = None
+    data_dir: Path = PROJECT_ROOT / "var"
+    knowledge_dir: Path = PROJECT_ROOT / "knowledge"
+    api_base_url: str = DEFAULT_API_BASE
+    key_prefix: str = "clairbot:"
+    replay_window: int = 300
+    max_body_bytes: int = 64 * 1024
+    reload_interval: float = 2.0
+    demo: bool = False
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, demo: bool = False) -> Config:
+        """Read and validate the environment; `demo` fills a demo token and app id when unset."""
+        env = os.environ if env is None else env
+        problems: list[str] = []
+
+        def get(name: str) -> str:
+            return (env.get(name) or "").strip()
+
+        token = get("WECHAT_TOKEN")
+        app_id = get("WECHAT_APP_ID")
+        if not token:
+            if demo:
+                token = DEMO_TOKEN
+            else:
+                problems.append("WECHAT_TOKEN is not set: use the Token you entered in the WeChat admin page "
+                                "(设置与开发 → 基本配置 → 服务器配置)")
+        elif not (3 <= len(token) <= 32 and token.isalnum()):
+            problems.append("WECHAT_TOKEN must be 3-32 letters or digits, as WeChat requires")
+        if not app_id:
+            if demo:
+                app_id = DEMO_APP_ID
+            else:
+                problems.append("WECHAT_APP_ID is not set: the AppID (开发者ID) of the official account, wx…")
+        elif not app_id.startswith("wx"):
+            problems.append(f"WECHAT_APP_ID {app_id!r} does not look like an AppID (it starts with 'wx')")
+
+        aes_key = get("WECHAT_ENCODING_AES_KEY") or None
+        if aes_key is not None:
+            problems.extend(_check_aes_key(aes_key))
+
+        redis_url = get("REDIS_URL") or None
+        if redis_url and urlparse(redis_url).scheme not in ("redis", "rediss", "unix"):
+            problems.append(f"REDIS_URL {redis_url!r} must start with redis://, rediss:// or unix://")
+
+        api_base = get("WECHAT_API_BASE_URL") or DEFAULT_API_BASE
+        if urlparse(api_base).scheme not in ("http", "https"):
+            problems.append(f"WECHAT_API_BASE_URL {api_base!r} must be an http(s) URL")
+
+        knowledge_dir = Path(get("KNOWLEDGE_DIR") or PROJECT_ROOT / "knowledge")
+        if not knowledge_dir.is_dir():
+            problems.append(f"KNOWLEDGE_DIR {str(knowledge_dir)!r} is not a folder")
+
+        ints = {}
+        for name, default in (("REPLAY_WINDOW_SECONDS", 300), ("MAX_BODY_BYTES", 64 * 1024)):
+            raw = get(name)
+            try:
+                ints[name] = int(raw) if raw else default
+                if ints[name] <= 0:
+                    raise ValueError
+            except ValueError:
+                problems.append(f"{name} must be a positive whole number, not {raw!r}")
+                ints[name] = default
+
+        if problems:
+            raise ConfigError("The configuration is not usable:\n" + "\n".join(f"  - {p}" for p in problems))
+        return cls(
+            token=token,
+            app_id=app_id,
+            app_secret=get("WECHAT_APP_SECRET"),
+            aes_key=aes_key,
+            redis_url=redis_url,
+            data_dir=Path(get("BOT_DATA_DIR") or PROJECT_ROOT / "var"),
+            knowledge_dir=knowledge_dir,
+            api_base_url=api_base.rstrip("/"),
+            key_prefix=get("REDIS_KEY_PREFIX") or "clairbot:",
+            replay_window=ints["REPLAY_WINDOW_SECONDS"],
+            max_body_bytes=ints["MAX_BODY_BYTES"],
+            demo=demo and not get("WECHAT_TOKEN"),
+            extra={k: v for k, v in env.items() if k.startswith(("BOT_", "PUSH_"))},
+        )
+
+    def with_(self, **changes: object) -> Config:
+        """A copy with some settings changed (tests, CLI overrides)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _check_aes_key(key: str) -> list[str]:
+    if len(key) != 43:
+        return [f"WECHAT_ENCODING_AES_KEY must be exactly 43 characters (it has {len(key)})"]
+    try:
+        raw = base64.b64decode(key + "=", validate=True)
+    except (binascii.Error, ValueError):
+        return ["WECHAT_ENCODING_AES_KEY is not valid base64 (letters, digits, + and / only)"]
+    if len(raw) != 32:
+        return ["WECHAT_ENCODING_AES_KEY does not decode to a 32-byte AES key"]
+    return []

@@ -1,0 +1,114 @@
+"""The engine: from a parsed message to a rendered reply, once per message, never an exception."""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from wechatpy.messages import BaseMessage
+
+from bot.config import Config
+from bot.dedup import ReplyCache, dedup_key
+from bot.knowledge import KnowledgeHolder
+from bot.replies import NO_REPLY, Reply, TextReply
+from bot.router import Context, Router
+from bot.session import Session
+from bot.store import Store
+from bot.wechat import TEXT_LIMIT_BYTES, Edge, split_text
+
+log = logging.getLogger(__name__)
+
+# Room left for the 「更多」 hint and the XML around the text.
+PAGE_BYTES = TEXT_LIMIT_BYTES - 200
+
+InboundHook = Callable[[Context], None]
+
+
+@dataclass
+class Engine:
+    """Config, store, knowledge, handler chain and protocol edge of one process."""
+
+    config: Config
+    store: Store
+    knowledge: KnowledgeHolder
+    router: Router
+    edge: Edge
+    replies: ReplyCache = field(init=False)
+    after_inbound: list[InboundHook] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.replies = ReplyCache(self.store)
+
+    @classmethod
+    def build(cls, config: Config, *, store: Store | None = None) -> Engine:
+        """Assemble everything from configuration (one call per process)."""
+        from handlers import default_chain
+
+        store = store or Store.connect(config)
+        holder = KnowledgeHolder(config.knowledge_dir, interval=config.reload_interval)
+        edge = Edge(token=config.token, app_id=config.app_id, aes_key=config.aes_key,
+                    replay_window=config.replay_window)
+        engine = cls(config=config, store=store, knowledge=holder, router=Router(default_chain()), edge=edge)
+        from bot import plugins
+
+        plugins.install(engine)
+        return engine
+
+    def respond(self, message: BaseMessage) -> str:
+        """The rendered plaintext reply for `message`, computed once however often WeChat retries it."""
+        return self.replies.once(dedup_key(self.store, message), lambda: self.edge.render(
+            self.answer(message), message))
+
+    def answer(self, message: BaseMessage, *, trace: dict | None = None) -> Reply:
+        """Run the handler chain; a handler that raises gives the follower the error text."""
+        ctx = self.context(message)
+        if trace is not None:
+            ctx.trace = trace
+        try:
+            reply = self.router.dispatch(ctx) or NO_REPLY
+            reply = self.paginate(reply, ctx)
+        except Exception:
+            log.exception("handler failed for MsgId=%s openid=%s", message.id, message.source)
+            ctx.trace["handler"] = "error"
+            return TextReply(ctx.knowledge.text("error")) if message.type != "event" else NO_REPLY
+        ctx.session.save(ctx.store)
+        for hook in self.after_inbound:
+            try:
+                hook(ctx)
+            except Exception:
+                log.exception("after-inbound hook %r failed for openid=%s", hook, message.source)
+        return reply
+
+    def context(self, message: BaseMessage) -> Context:
+        store = None if self.store.degraded and not self.store.ping() else self.store
+        return Context(
+            message=message,
+            openid=str(message.source),
+            session=Session.load(store, str(message.source)),
+            knowledge=self.knowledge.current,
+            store=store,
+            config=self.config,
+            now=time.time(),
+        )
+
+    def paginate(self, reply: Reply, ctx: Context) -> Reply:
+        """Keep a text reply under WeChat's limit; the rest waits in the session for 「更多」."""
+        if not isinstance(reply, TextReply) or len(reply.content.encode()) <= PAGE_BYTES:
+            return reply
+        first, *rest = split_text(reply.content, PAGE_BYTES)
+        ctx.session.set("more", rest)
+        return TextReply(f"{first}\n{ctx.knowledge.text('more_hint')}")
+
+    def health(self) -> dict:
+        """What /healthz reports."""
+        redis_ok = self.store.ping()
+        knowledge = self.knowledge.current
+        body = {
+            "status": "ok" if redis_ok else "degraded",
+            "redis": "ok" if redis_ok else "down",
+            "knowledge_version": knowledge.version,
+        }
+        if self.knowledge.last_error is not None:
+            body["knowledge_reload_error"] = str(self.knowledge.last_error)
+        return body

@@ -1,0 +1,100 @@
+"""Read `knowledge/` into one immutable Knowledge object, or say file:line what is wrong."""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a knowledge file, located for a staff member."""
+
+    file: str
+    line: int
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class KnowledgeError(Exception):
+    """The knowledge folder cannot be loaded; `problems` says where and why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+REQUIRED_TEXTS = ("welcome", "help", "fallback", "error", "voice_unrecognized", "media", "location",
+                  "unknown", "more_hint", "no_more", "menu_unknown", "empty_text")
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """One loaded, validated version of the knowledge folder."""
+
+    version: str
+    texts: Mapping[str, str]
+    root: Path
+    extras: Mapping[str, object] = field(default_factory=dict)
+
+    def text(self, key: str, **values: object) -> str:
+        """A user-visible sentence from replies.yaml, with {placeholders} filled."""
+        raw = self.texts.get(key, "")
+        return raw.format(**values).strip() if values else raw.strip()
+
+
+def fingerprint(root: Path) -> str:
+    """A short hash of every knowledge file's content: the knowledge version."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def read_yaml(path: Path, root: Path) -> tuple[object, list[Problem]]:
+    """Parse one YAML file; a syntax error becomes a Problem with its line."""
+    rel = str(path.relative_to(root.parent)) if root.parent in path.parents else str(path)
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")), []
+    except UnicodeDecodeError:
+        return None, [Problem(rel, 1, "the file is not saved as UTF-8 (请用 UTF-8 编码保存)")]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        what = getattr(exc, "problem", None) or str(exc)
+        return None, [Problem(rel, line, f"YAML syntax error: {what}")]
+
+
+def load_texts(root: Path) -> tuple[dict[str, str], list[Problem]]:
+    """replies.yaml: every fixed sentence the bot says."""
+    path = root / "replies.yaml"
+    rel = f"{root.name}/replies.yaml"
+    if not path.exists():
+        return {}, [Problem(rel, 1, "replies.yaml is missing")]
+    data, problems = read_yaml(path, root)
+    if problems:
+        return {}, problems
+    if not isinstance(data, dict):
+        return {}, [Problem(rel, 1, "replies.yaml must be a list of name: text lines")]
+    texts = {str(k): str(v) for k, v in data.items() if v is not None}
+    for key in REQUIRED_TEXTS:
+        if not texts.get(key, "").strip():
+            problems.append(Problem(rel, 1, f"the text '{key}' is missing or empty"))
+    return texts, problems
+
+
+def load_knowledge(root: Path) -> Knowledge:
+    """Load and validate the whole folder; raise KnowledgeError listing every error."""
+    root = Path(root)
+    texts, problems = load_texts(root)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise KnowledgeError(errors)
+    return Knowledge(version=fingerprint(root), texts=texts, root=root)

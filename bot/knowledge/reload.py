@@ -1,0 +1,66 @@
+"""Hot reload: notice changed knowledge files, load them aside, swap atomically, keep the last good."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+from bot.knowledge.loader import Knowledge, KnowledgeError, load_knowledge
+
+log = logging.getLogger(__name__)
+
+
+def _stat_signature(root: Path) -> tuple:
+    sig = []
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and not path.name.startswith("."):
+            st = path.stat()
+            sig.append((str(path), st.st_mtime_ns, st.st_size))
+    return tuple(sig)
+
+
+class KnowledgeHolder:
+    """Holds the knowledge in use; `current` checks the folder at most every `interval` seconds."""
+
+    def __init__(self, root: Path, *, interval: float = 2.0) -> None:
+        self.root = Path(root)
+        self.interval = interval
+        self._signature = _stat_signature(self.root)
+        self._knowledge: Knowledge = load_knowledge(self.root)  # the first load must succeed
+        self._checked = time.monotonic()
+        self._lock = threading.Lock()
+        self.last_error: KnowledgeError | None = None
+
+    @property
+    def current(self) -> Knowledge:
+        """The knowledge to answer with now (reloaded first when files changed)."""
+        if time.monotonic() - self._checked >= self.interval:
+            self.reload_if_changed()
+        return self._knowledge
+
+    def reload_if_changed(self) -> bool:
+        """Reload when any file changed; True when a new version went live."""
+        if not self._lock.acquire(blocking=False):
+            return False  # another thread is already loading; keep serving
+        try:
+            self._checked = time.monotonic()
+            signature = _stat_signature(self.root)
+            if signature == self._signature:
+                return False
+            self._signature = signature
+            try:
+                fresh = load_knowledge(self.root)
+            except KnowledgeError as exc:
+                self.last_error = exc
+                log.error("knowledge not reloaded, still serving version %s:\n%s", self._knowledge.version, exc)
+                return False
+            except Exception:
+                log.exception("knowledge not reloaded, still serving version %s", self._knowledge.version)
+                return False
+            self.last_error = None
+            old, self._knowledge = self._knowledge.version, fresh
+            log.info("knowledge reloaded: %s -> %s", old, fresh.version)
+            return True
+        finally:
+            self._lock.release()

@@ -1,0 +1,36 @@
+"""Exact commands: help, menu, and 「更多」 for the next page of a long answer."""
+from __future__ import annotations
+
+import re
+
+from bot.replies import Reply, TextReply
+from bot.router import Context
+
+HELP_WORDS = {"帮助", "菜单", "help", "?", "？", "功能", "你能做什么", "你会什么", "目录", "menu", "h"}
+MORE_WORDS = {"更多", "下一页", "继续", "more", "next"}
+_STRIP = re.compile(r"[\s。.!！~～…]+")
+
+
+def command_word(text: str | None) -> str:
+    """The message reduced to a possible command word."""
+    return _STRIP.sub("", (text or "")).lower()
+
+
+def handle(ctx: Context) -> Reply | None:
+    """帮助/菜单/help/? → help; 更多 → the next page kept in the session."""
+    if ctx.text is None:
+        return None
+    word = command_word(ctx.text)
+    if word in HELP_WORDS:
+        return TextReply(ctx.knowledge.text("help"))
+    if word in MORE_WORDS:
+        pages = ctx.session.get("more") or []
+        if not pages:
+            return TextReply(ctx.knowledge.text("no_more"))
+        page, rest = pages[0], pages[1:]
+        if rest:
+            ctx.session.set("more", rest)
+            return TextReply(f"{page}\n{ctx.knowledge.text('more_hint')}")
+        ctx.session.pop("more")
+        return TextReply(page)
+    return None

@@ -1,0 +1,67 @@
+"""The Flask app: WeChat's webhook (GET verify, POST message) and a health check. Thin: the work is in bot/."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from bot.config import Config
+from bot.engine import Engine
+from bot.store import Store
+from bot.wechat import BadRequest, Forbidden
+
+log = logging.getLogger("webhooks")
+XML = "application/xml; charset=utf-8"
+
+
+def create_app(config: Config | None = None, *, store: Store | None = None) -> Flask:
+    """The app factory: one engine per process, built from the environment unless given a config."""
+    config = config or Config.from_env()
+    engine = Engine.build(config, store=store)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    app.extensions["clairbot"] = engine
+
+    @app.get("/wechat")
+    def verify() -> Response:
+        try:
+            echostr = engine.edge.verify_url(request.args.to_dict())
+        except Forbidden as exc:
+            log.warning("GET /wechat refused: %s", exc)
+            return Response("forbidden", status=403, mimetype="text/plain")
+        return Response(echostr, mimetype="text/plain")
+
+    @app.post("/wechat")
+    def message() -> Response:
+        args = request.args.to_dict()
+        body = request.get_data(cache=False)
+        try:
+            inbound = engine.edge.inbound(args, body)
+        except Forbidden as exc:
+            log.warning("POST /wechat refused (403): %s", exc)
+            return Response("forbidden", status=403, mimetype="text/plain")
+        except BadRequest as exc:
+            log.warning("POST /wechat rejected (400): %s", exc)
+            return Response("bad request", status=400, mimetype="text/plain")
+        xml = engine.respond(inbound.message)
+        if xml == "success":
+            return Response("success", mimetype="text/plain")
+        return Response(engine.edge.seal(xml, args, inbound.encrypted), mimetype=XML)
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return jsonify(engine.health())
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(_: Exception) -> Response:
+        return Response("payload too large", status=413, mimetype="text/plain")
+
+    @app.errorhandler(Exception)
+    def never_500(exc: Exception) -> Response:
+        if isinstance(exc, HTTPException):
+            return exc  # type: ignore[return-value]
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return Response("success", mimetype="text/plain")  # WeChat shows nothing rather than an error
+
+    return app
