@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,11 +90,44 @@ def load_texts(root: Path) -> tuple[dict[str, str], list[Problem]]:
     return texts, problems
 
 
-def load_knowledge(root: Path) -> Knowledge:
-    """Load and validate the whole folder; raise KnowledgeError listing every error."""
+# A section reads one part of the folder. It gets what earlier sections loaded (to cross-check ids) and
+# returns its value, stored in Knowledge.extras under its name, plus the problems it found.
+SectionLoader = Callable[[Path, Mapping[str, object]], tuple[object, list[Problem]]]
+SECTIONS: list[tuple[str, SectionLoader]] = []
+
+
+def section(name: str) -> Callable[[SectionLoader], SectionLoader]:
+    """Register a loader for one part of the knowledge folder (order of registration = load order)."""
+
+    def register(fn: SectionLoader) -> SectionLoader:
+        SECTIONS[:] = [(n, f) for n, f in SECTIONS if n != name] + [(name, fn)]
+        return fn
+
+    return register
+
+
+def check_knowledge(root: Path) -> tuple[Knowledge | None, list[Problem]]:
+    """Load and validate everything; return the Knowledge (None when there are errors) and every problem."""
+    from bot.knowledge import sections  # noqa: F401  (registers the built-in sections)
+
     root = Path(root)
     texts, problems = load_texts(root)
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        raise KnowledgeError(errors)
-    return Knowledge(version=fingerprint(root), texts=texts, root=root)
+    extras: dict[str, object] = {}
+    for name, loader in SECTIONS:
+        try:
+            value, found = loader(root, extras)
+        except Exception as exc:  # a bug in a section must not take the bot down: report it as a problem
+            value, found = None, [Problem(root.name, 1, f"could not load {name}: {type(exc).__name__}: {exc}")]
+        extras[name] = value
+        problems.extend(found)
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    return Knowledge(version=fingerprint(root), texts=texts, root=root, extras=extras), problems
+
+
+def load_knowledge(root: Path) -> Knowledge:
+    """Load and validate the whole folder; raise KnowledgeError listing every error."""
+    knowledge, problems = check_knowledge(root)
+    if knowledge is None:
+        raise KnowledgeError([p for p in problems if p.severity == "error"])
+    return knowledge
