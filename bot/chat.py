@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 
 from flask import Flask
 
-from bot.wechat import sign, escape_cdata
+from bot.wechat import escape_cdata, sign
 
 
 class WebhookClient:
