@@ -37,7 +37,8 @@ def serve(host: str, port: int) -> None:
     engine = app.extensions["clairbot"]
     store_desc = config.redis_url or f"embedded Redis, data in {config.data_dir}/clairbot.rdb"
     click.echo(f"CLAIR bot serving on http://{host}:{port}/wechat")
-    click.echo(f"  token:     {config.token}{'  (demo token: set WECHAT_TOKEN for a real account)' if config.demo else ''}")
+    demo_note = "  (demo token: set WECHAT_TOKEN for a real account)" if config.demo else ""
+    click.echo(f"  token:     {config.token}{demo_note}")
     click.echo(f"  mode:      {'plaintext + safe mode (AES key set)' if config.aes_key else 'plaintext'}")
     click.echo(f"  redis:     {store_desc}")
     click.echo(f"  knowledge: {config.knowledge_dir} (version {engine.knowledge.current.version})")

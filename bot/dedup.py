@@ -43,7 +43,7 @@ class ReplyCache:
                 except BaseException:
                     self.store.safe(lambda r: r.delete(key), 0)
                     raise
-                self.store.safe(lambda r: r.set(key, rendered.encode(), ex=self.ttl), None)
+                self._keep(key, rendered)
                 return rendered
             while time.monotonic() < deadline:
                 value = self.store.safe(lambda r: r.get(key), _FAILED)
@@ -56,3 +56,7 @@ class ReplyCache:
                 time.sleep(self.poll)
             else:
                 return "success"  # the first copy is still running; WeChat has given up on this try
+
+    def _keep(self, key: str, rendered: str) -> None:
+        """Replace the claim with the rendered reply, for the retries to come."""
+        self.store.safe(lambda r: r.set(key, rendered.encode(), ex=self.ttl), None)
