@@ -1,0 +1,89 @@
+"""knowledge/menu.yaml: the account's custom menu; a click does what typing its `says` text does."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from bot.knowledge.loader import Problem, read_yaml, section
+from bot.knowledge.topics import item_lines
+
+MAX_BUTTONS, MAX_SUB_BUTTONS = 3, 5
+NAME_BYTES = {True: 16, False: 60}  # WeChat: top-level names ≤ 16 bytes, sub-menu names ≤ 60 bytes
+KEY_BYTES, URL_BYTES = 128, 1024
+
+
+@section("menu")
+def load_menu(root: Path, loaded: Mapping[str, object]) -> tuple[dict | None, list[Problem]]:
+    """Read and check menu.yaml: value = {"menu": the WeChat menu/create body, "keys": {key: text}}."""
+    path = root / "menu.yaml"
+    rel = f"{root.name}/menu.yaml"
+    if not path.exists():
+        return {"menu": {"button": []}, "keys": {}}, []
+    data, problems = read_yaml(path, root)
+    if problems:
+        return None, problems
+    buttons = data.get("buttons") if isinstance(data, dict) else None
+    if not isinstance(buttons, list) or not buttons:
+        return None, [Problem(rel, 1, "menu.yaml needs 'buttons:' followed by a list of menus")]
+    lines = item_lines(path)
+    if len(buttons) > MAX_BUTTONS:
+        problems.append(Problem(rel, 1, f"{len(buttons)} menus: WeChat allows at most {MAX_BUTTONS}"))
+    keys: dict[str, str] = {}
+    wechat: list[dict] = []
+    for index, raw in enumerate(buttons):
+        line = lines[index] if index < len(lines) else 1
+        button = _button(raw, rel, line, keys, problems, top=True)
+        if button is not None:
+            wechat.append(button)
+    return {"menu": {"button": wechat}, "keys": keys}, problems
+
+
+@section("menu_keys")
+def load_menu_keys(root: Path, loaded: Mapping[str, object]) -> tuple[dict[str, str], list[Problem]]:
+    """The click keys of the menu → the text a click stands for (read by handlers/events.py)."""
+    menu = loaded.get("menu")
+    return (dict(menu.get("keys", {})) if isinstance(menu, dict) else {}), []
+
+
+def _button(raw: object, rel: str, line: int, keys: dict[str, str], problems: list[Problem], *,
+            top: bool) -> dict | None:
+    if not isinstance(raw, dict):
+        problems.append(Problem(rel, line, "each menu item needs a name and either sub_buttons, key + says, or url"))
+        return None
+    name = str(raw.get("name") or "").strip()
+    if not name:
+        problems.append(Problem(rel, line, "a menu item has no name"))
+    elif len(name.encode()) > NAME_BYTES[top]:
+        limit = NAME_BYTES[top]
+        problems.append(Problem(rel, line, f"menu name '{name}' is {len(name.encode())} bytes: WeChat allows "
+                                           f"{limit} ({limit // 3} Chinese characters)"))
+    subs = raw.get("sub_buttons")
+    if subs is not None:
+        if not top:
+            problems.append(Problem(rel, line, f"'{name}': a sub-menu cannot have its own sub_buttons"))
+            return None
+        if not isinstance(subs, list) or not subs:
+            problems.append(Problem(rel, line, f"'{name}': sub_buttons must be a list of menu items"))
+            return None
+        if len(subs) > MAX_SUB_BUTTONS:
+            problems.append(Problem(rel, line, f"'{name}' has {len(subs)} sub-menus: WeChat allows "
+                                               f"{MAX_SUB_BUTTONS}"))
+        children = [_button(sub, rel, line, keys, problems, top=False) for sub in subs]
+        return {"name": name, "sub_button": [c for c in children if c is not None]}
+    url = str(raw.get("url") or "").strip()
+    key = str(raw.get("key") or "").strip()
+    says = str(raw.get("says") or "").strip()
+    if url:
+        if not url.startswith(("http://", "https://")) or len(url.encode()) > URL_BYTES:
+            problems.append(Problem(rel, line, f"'{name}': url {url!r} must start with http(s):// "
+                                               f"and stay under {URL_BYTES} bytes"))
+        return {"type": "view", "name": name, "url": url}
+    if not key or not says:
+        problems.append(Problem(rel, line, f"'{name}' needs either 'key' and 'says' (a click) or 'url' (a web page)"))
+        return None
+    if len(key.encode()) > KEY_BYTES:
+        problems.append(Problem(rel, line, f"'{name}': key is over {KEY_BYTES} bytes"))
+    if key in keys:
+        problems.append(Problem(rel, line, f"the key '{key}' is used twice: each click needs its own key"))
+    keys[key] = says
+    return {"type": "click", "name": name, "key": key}
