@@ -1,0 +1,103 @@
+"""Floors on the matcher's accuracy on the held-out test questions, and checks on the labelled data itself."""
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from bench.accuracy import DATA, KINDS, Report, evaluate, faq_entries, load_questions, split_of
+from bot import PROJECT_ROOT
+
+# Floors on the test split (issue 3 goals: ≥ 0.95 answered right on the first reply, ≤ 0.02 wrong answers on
+# out-of-scope). Never above the goals; lowered only to what the product measurably achieves minus a margin.
+ANSWERED_RIGHT_MIN = 0.95
+WRONG_OOS_MAX = 0.02
+COVERED_MIN = 0.98  # answered right, or the right entry among the 您是想问 suggestions
+WRONG_IN_SCOPE_MAX = 0.03
+TOP1_MIN = 0.95
+# Entries the content writer may add or not (food-<place>): allowed as alternatives in a label only.
+OPTIONAL_PREFIXES = ("food-",)
+
+
+@pytest.fixture(scope="module")
+def report() -> Report:
+    return evaluate("test")
+
+
+def _ids(expect: object) -> list[str]:
+    return [] if expect is None else [expect] if isinstance(expect, str) else list(expect)
+
+
+def test_question_files_are_well_formed_and_split_by_hash() -> None:
+    import yaml
+
+    seen: Counter[str] = Counter()
+    for split in ("dev", "test"):
+        items = yaml.safe_load((DATA / f"questions_{split}.yaml").read_text(encoding="utf-8"))
+        for item in items:
+            assert set(item) == {"q", "expect", "kind"}, item
+            assert item["kind"] in KINDS, item
+            assert isinstance(item["q"], str) and item["q"].strip(), item
+            assert all(isinstance(i, str) and i for i in _ids(item["expect"])), item
+            assert split_of(item["q"]) == split, f"{item['q']!r} belongs in questions_{split_of(item['q'])}.yaml"
+            seen[item["q"]] += 1
+    assert [q for q, n in seen.items() if n > 1] == []
+
+
+def test_question_set_size_and_coverage() -> None:
+    questions = load_questions("dev") + load_questions("test")
+    assert len(questions) >= 360
+    assert sum(not q.in_scope for q in questions) >= 70
+    assert {q.kind for q in questions} == set(KINDS)
+    per_id = Counter(i for q in questions for i in q.expect)
+    assert [i for i, n in per_id.items() if n < 2 and not i.startswith(OPTIONAL_PREFIXES)] == []
+
+
+def test_every_labelled_entry_exists_in_the_knowledge() -> None:
+    known = {str(e["id"]) for e in faq_entries(PROJECT_ROOT / "knowledge")}
+    labelled = {i for q in load_questions("dev") + load_questions("test") for i in q.expect}
+    missing = sorted(i for i in labelled - known if not i.startswith(OPTIONAL_PREFIXES))
+    assert missing == [], f"labelled ids with no entry in knowledge/faq: {missing}"
+
+
+def _failures(report: Report, which: str) -> str:
+    lines = []
+    for q, o in report.failures():
+        if (which == "in") == q.in_scope:
+            got = o.answer or (f"suggest{list(o.suggestions)}" if o.suggestions else o.decision)
+            lines.append(f"{q.q} → {got} (expected {sorted(q.expect) or None})")
+    return "\n".join(lines)
+
+
+def test_answered_right_on_the_first_reply(report: Report) -> None:
+    assert report.rates("product")["answered_right"] >= ANSWERED_RIGHT_MIN, _failures(report, "in")
+
+
+def test_top1_right(report: Report) -> None:
+    assert report.rates("product")["top1"] >= TOP1_MIN, _failures(report, "in")
+
+
+def test_answer_or_suggestion_covers_in_scope(report: Report) -> None:
+    assert report.rates("product")["covered"] >= COVERED_MIN, _failures(report, "in")
+
+
+def test_few_wrong_answers_in_scope(report: Report) -> None:
+    assert report.rates("product")["wrong_in"] <= WRONG_IN_SCOPE_MAX, _failures(report, "in")
+
+
+def test_out_of_scope_is_not_answered(report: Report) -> None:
+    assert report.rates("product")["wrong_oos"] <= WRONG_OOS_MAX, _failures(report, "oos")
+
+
+def test_every_kind_is_mostly_answered(report: Report) -> None:
+    weak = {k: round(report.rates("product", k)["covered"], 3) for k in KINDS
+            if report.rates("product", k)["n_in"] and report.rates("product", k)["covered"] < 0.9}
+    assert weak == {}
+
+
+def test_product_beats_both_baselines(report: Report) -> None:
+    product = report.rates("product")
+    for baseline in ("keyword", "wratio"):
+        other = report.rates(baseline)
+        assert product["answered_right"] > other["answered_right"], baseline
+        assert product["wrong_in"] + product["wrong_oos"] < other["wrong_in"] + other["wrong_oos"], baseline
