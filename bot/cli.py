@@ -80,6 +80,13 @@ def chat(openid: str) -> None:
         click.echo("bot> " + reply.replace("\n", "\nbot> "))
 
 
+from bot.cli_push import menu, push, worker  # noqa: E402
+
+cli.add_command(push)
+cli.add_command(worker)
+cli.add_command(menu)
+
+
 def main() -> None:
     """Entry point: `bot …`."""
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")

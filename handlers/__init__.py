@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from bot.router import Handler
-from handlers import commands, events, fallback, messages
+from handlers import commands, events, fallback, messages, subscriptions
 
 
 def default_chain() -> list[Handler]:
@@ -11,5 +11,6 @@ def default_chain() -> list[Handler]:
         events.handle,
         messages.handle,
         commands.handle,
+        subscriptions.handle,
         fallback.handle,
     ]

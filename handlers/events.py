@@ -6,6 +6,7 @@ import logging
 from bot.replies import NO_REPLY, Reply, TextReply
 from bot.router import Context
 from bot.session import Session
+from bot.subscriptions import forget_follower as forget_subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +17,7 @@ SILENT = {"view", "location", "scan", "templatesendjobfinish", "masssendjobfinis
           "user_authorization_revoke"}
 
 # Hooks run when a follower unfollows (subscriptions, pending pushes register here).
-UNFOLLOW_HOOKS: list = []
+UNFOLLOW_HOOKS: list = [forget_subscriptions]
 
 
 def handle(ctx: Context) -> Reply | None:

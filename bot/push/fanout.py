@@ -1,0 +1,143 @@
+"""Fan-out of a customer-service article: stream the subscribers into batch jobs, deliver each batch.
+
+Each fan-out has a generation number. The scheduler starts a new generation when an article is due, not
+finished, and nobody has touched its lease for a while (a worker crashed): the new generation scans the
+subscribers again, and the ledger skips everyone already claimed, so a restart sends nothing twice.
+"""
+from __future__ import annotations
+
+import logging
+
+from bot.push import runtime as rt_module
+from bot.push.channels import Outcome, send_news
+from bot.push.ledger import Claim
+from bot.push.queue import enqueue
+from bot.push.throttle import Throttle
+
+log = logging.getLogger(__name__)
+CHANNEL = "customer"
+CHECK_EVERY = 50  # deliveries between two looks at the lease and the channel's pause/stop
+
+# KEYS: state   ARGV: gen, batches (or '' when called by a batch)   → 1 when the article is complete now
+FINISH = """
+if redis.call('HGET', KEYS[1], 'gen') ~= ARGV[1] then return 0 end
+if ARGV[2] ~= '' then
+  redis.call('HSET', KEYS[1], 'scanned', ARGV[1], 'batches', ARGV[2])
+else
+  redis.call('HINCRBY', KEYS[1], 'batches_done', 1)
+end
+if redis.call('HGET', KEYS[1], 'scanned') == ARGV[1]
+   and tonumber(redis.call('HGET', KEYS[1], 'batches_done') or '0')
+       >= tonumber(redis.call('HGET', KEYS[1], 'batches') or '0') then
+  redis.call('HSET', KEYS[1], 'status', 'sent', 'finished_at', ARGV[3])
+  return 1
+end
+return 0
+"""
+
+
+def start_generation(rt: rt_module.Runtime, article_id: str) -> int:
+    """Begin a new fan-out generation of the article and queue its scan; returns the generation."""
+    state = rt.keys.push_state(article_id)
+    gen = int(rt.redis.hincrby(state, "gen", 1))
+    rt.redis.hset(state, mapping={"status": "sending", "scanned": -1, "batches": 0, "batches_done": 0,
+                                  "started_at": f"{rt.clock():.0f}"})
+    enqueue(rt.store, "bot.push.fanout.scan", article_id, gen, connection=rt.redis)
+    return gen
+
+
+def touch(rt: rt_module.Runtime, article_id: str) -> None:
+    """Renew the article's lease: a worker is busy with it."""
+    rt.redis.set(rt.keys.push_lease(article_id), "1", ex=rt.settings.lease_seconds)
+
+
+def _finish(rt: rt_module.Runtime, article_id: str, gen: int, batches: str) -> None:
+    done = rt.redis.eval(FINISH, 1, rt.keys.push_state(article_id), str(gen), batches, f"{rt.clock():.0f}")
+    if done:
+        rt.redis.delete(rt.keys.push_lease(article_id))
+        log.info("article %s: fan-out complete %s", article_id, rt.ledger().counts(article_id))
+
+
+def scan(article_id: str, gen: int) -> None:
+    """RQ job: stream the subscribers of the article's topics (SSCAN) into batch jobs."""
+    rt = rt_module.current()
+    article = rt.article(article_id)
+    if article is None or rt.redis.hget(rt.keys.push_state(article_id), "gen") != str(gen).encode():
+        return
+    size = rt.settings.batch_size
+    batch: list[str] = []
+    batches = 0
+    for topic in article.topics:
+        for member in rt.redis.sscan_iter(rt.keys.topic_subs(topic), count=size):
+            batch.append(member.decode())
+            if len(batch) >= size:
+                enqueue(rt.store, "bot.push.fanout.deliver_batch", article_id, gen, batch, connection=rt.redis)
+                batches, batch = batches + 1, []
+                if batches % 10 == 0:
+                    touch(rt, article_id)
+    if batch:
+        enqueue(rt.store, "bot.push.fanout.deliver_batch", article_id, gen, batch, connection=rt.redis)
+        batches += 1
+    touch(rt, article_id)
+    _finish(rt, article_id, gen, str(batches))
+
+
+def deliver_batch(article_id: str, gen: int, openids: list[str]) -> None:
+    """RQ job: claim, send and record the article for each follower of the batch."""
+    rt = rt_module.current()
+    article = rt.article(article_id)
+    if article is None:
+        return
+    ledger, throttle = rt.ledger(), Throttle(rt.store, CHANNEL, rt.settings.rate)
+    for index, openid in enumerate(openids):
+        if index % CHECK_EVERY == 0:
+            touch(rt, article_id)
+            if rt.blocked(CHANNEL):
+                return  # not counted as done: a later generation delivers the rest
+        claim = ledger.claim(article_id, openid, rt.clock())
+        if claim.slot == "behind":
+            queue_pending_delivery(rt, openid)
+        if not claim.send:
+            continue
+        throttle.wait()
+        outcome = send_news(rt.client, article, openid, rt.settings.retry_delays)
+        if not settle(rt, claim, outcome, was_pending=False):
+            return
+    _finish(rt, article_id, gen, "")
+
+
+def settle(rt: rt_module.Runtime, claim: Claim, outcome: Outcome, *, was_pending: bool) -> bool:
+    """Record a customer-service call's outcome in the ledger; False when the channel must stop for now."""
+    ledger = rt.ledger()
+    if outcome.kind == "sent":
+        ledger.sent(claim)
+    elif outcome.kind == "defer":
+        ledger.defer(claim, outcome.errcode or 45015)
+    elif outcome.kind == "drop":
+        from bot.subscriptions import forget_follower
+
+        ledger.drop(claim)
+        forget_follower(rt.store, claim.openid)
+    elif outcome.kind == "fail":
+        log.warning("article %s to %s failed: %s %s", claim.article, claim.openid, outcome.errcode, outcome.message)
+        ledger.fail(claim, outcome.errcode)
+    elif outcome.kind == "unknown":
+        log.error("article %s to %s: outcome unknown (%s); it will not be sent again", claim.article,
+                  claim.openid, outcome.message)
+    elif outcome.kind == "pause":
+        ledger.release(claim, was_pending=was_pending)
+        until = rt.pause(CHANNEL, f"45009 daily quota reached ({outcome.message})")
+        log.warning("customer-service channel paused until %s: %s", until, outcome.message)
+        return False
+    elif outcome.kind == "stop":
+        ledger.release(claim, was_pending=was_pending)
+        rt.stop(CHANNEL, outcome.message)
+        log.error("customer-service channel stopped: %s", outcome.message)
+        return False
+    return True
+
+
+def queue_pending_delivery(rt: rt_module.Runtime, openid: str) -> None:
+    """Queue the delivery of the follower's pending articles, once while one is waiting."""
+    if rt.redis.set(rt.keys.pending_job(openid), "1", nx=True, ex=600):
+        enqueue(rt.store, "bot.push.pending.deliver_pending", openid, connection=rt.redis)

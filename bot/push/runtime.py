@@ -1,0 +1,138 @@
+"""What push jobs work with in one process: config, Redis, knowledge, the WeChat client, settings, a clock."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import redis
+
+from bot.config import Config
+from bot.knowledge import KnowledgeHolder
+from bot.knowledge.articles import SHANGHAI, Article
+from bot.push.ledger import Ledger
+from bot.push.settings import PushSettings
+from bot.store import Keys, Store
+
+WORKER_SOCKET_TIMEOUT = 30  # a worker may wait on a busy Redis longer than the webhook's 0.25 s
+
+
+def next_beijing_midnight(now: float) -> float:
+    """Unix time of the next 00:00 in Beijing (WeChat's daily quotas reset then)."""
+    today = datetime.fromtimestamp(now, SHANGHAI).date()
+    return datetime(today.year, today.month, today.day, tzinfo=SHANGHAI).timestamp() + 86400
+
+
+def beijing_day(now: float) -> str:
+    """YYYYMMDD of the Beijing day containing `now`."""
+    return datetime.fromtimestamp(now, SHANGHAI).strftime("%Y%m%d")
+
+
+def worker_redis(config: Config, store: Store) -> redis.Redis:
+    """A client on the same Redis as `store` with worker-sized timeouts (RQ also adjusts its own)."""
+    kwargs = dict(store.redis.connection_pool.connection_kwargs)
+    kwargs["socket_timeout"] = WORKER_SOCKET_TIMEOUT
+    kwargs["socket_connect_timeout"] = 5
+    pool = redis.ConnectionPool(connection_class=store.redis.connection_pool.connection_class, **kwargs)
+    return redis.Redis(connection_pool=pool)
+
+
+@dataclass
+class Runtime:
+    """Everything a push job needs; one per process (see `bind` / `current`)."""
+
+    config: Config
+    store: Store
+    settings: PushSettings
+    knowledge: KnowledgeHolder
+    clock: Callable[[], float] = time.time
+    client_factory: Callable[[Runtime], object] | None = None
+    _client: object | None = field(default=None, init=False, repr=False)
+
+    @classmethod
+    def build(cls, config: Config, *, store: Store | None = None, clock: Callable[[], float] = time.time) -> Runtime:
+        """A runtime on its own Redis client (worker timeouts), from a config."""
+        base = store or Store.connect(config)
+        own = Store(worker_redis(config, base), Keys(config.key_prefix), embedded=base.embedded)
+        return cls(config=config, store=own, settings=PushSettings.from_env(config.extra),
+                   knowledge=KnowledgeHolder(config.knowledge_dir, interval=config.reload_interval), clock=clock)
+
+    @property
+    def keys(self) -> Keys:
+        return self.store.keys
+
+    @property
+    def redis(self) -> redis.Redis:
+        return self.store.redis
+
+    @property
+    def client(self):
+        """The WeChat API client (made on first use: listing and previews need no secret)."""
+        if self._client is None:
+            if self.client_factory is not None:
+                self._client = self.client_factory(self)
+            else:
+                from bot.wechat_api import make_client
+
+                self._client = make_client(self.config, self.store)
+        return self._client
+
+    def rq_connection(self) -> redis.Redis:
+        """A separate client for RQ, which lengthens its socket timeout for blocking pops."""
+        return worker_redis(self.config, self.store)
+
+    def ledger(self) -> Ledger:
+        return Ledger(self.store, self.settings)
+
+    def articles(self) -> dict[str, Article]:
+        """The articles of the knowledge loaded now (hot reloaded)."""
+        return dict(self.knowledge.current.extras.get("articles") or {})
+
+    def article(self, article_id: str) -> Article | None:
+        return self.articles().get(article_id)
+
+    # -- channel control: 45009 pauses a channel until tomorrow, 48001 stops it until staff resume it ------
+    def pause(self, channel: str, reason: str) -> float:
+        """Pause the channel until the next Beijing midnight; returns that time."""
+        until = next_beijing_midnight(self.clock())
+        self.redis.set(self.keys.channel_pause(channel), f"{until:.0f} {reason}")
+        return until
+
+    def stop(self, channel: str, reason: str) -> None:
+        self.redis.set(self.keys.channel_stop(channel), reason)
+
+    def resume(self, channel: str) -> bool:
+        """Clear a pause or stop; True when there was one."""
+        return bool(self.redis.delete(self.keys.channel_pause(channel), self.keys.channel_stop(channel)))
+
+    def blocked(self, channel: str) -> str | None:
+        """Why the channel may not send now, or None."""
+        stopped = self.redis.get(self.keys.channel_stop(channel))
+        if stopped is not None:
+            return f"stopped: {stopped.decode()}"
+        paused = self.redis.get(self.keys.channel_pause(channel))
+        if paused is not None:
+            until, _, reason = paused.decode().partition(" ")
+            if float(until) > self.clock():
+                moment = datetime.fromtimestamp(float(until), SHANGHAI).strftime("%Y-%m-%d %H:%M")
+                return f"paused until {moment} (Beijing): {reason}"
+        return None
+
+
+_current: Runtime | None = None
+
+
+def bind(runtime: Runtime | None) -> None:
+    """Make `runtime` the one this process's jobs use (the CLI and tests call this)."""
+    global _current
+    _current = runtime
+
+
+def current() -> Runtime:
+    """The bound runtime; a worker started without one builds it from the environment."""
+    global _current
+    if _current is None:
+        _current = Runtime.build(Config.from_env())
+    return _current
+

@@ -1,0 +1,109 @@
+"""The scheduler: find due articles and queue their jobs; `run_due` (bot push run) and `run_worker` (bot worker)."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from rq import SimpleWorker
+
+from bot.knowledge.articles import Article
+from bot.push import fanout, mass
+from bot.push.queue import enqueue, push_queue
+from bot.push.runtime import Runtime, bind
+
+log = logging.getLogger(__name__)
+
+
+def channel_of(article: Article) -> str:
+    return mass.CHANNEL if article.channel == "mass" else fanout.CHANNEL
+
+
+def waiting_reason(rt: Runtime, article: Article, state: dict[bytes, bytes]) -> str | None:
+    """Why a due, unfinished article cannot go out now (paused, stopped, queued for tomorrow), or None."""
+    blocked = rt.blocked(channel_of(article))
+    if blocked:
+        return blocked
+    if state.get(b"status") in (b"queued", b"failed") and float(state.get(b"next_try", 0) or 0) > rt.clock():
+        return (state.get(b"note") or b"queued for the next day").decode()
+    return None
+
+
+def tick(rt: Runtime) -> list[str]:
+    """Queue the work of every due, unfinished article nobody is working on; returns what was started."""
+    now = rt.clock()
+    started = []
+    queue = push_queue(rt.store, rt.redis)
+    for article in sorted(rt.articles().values(), key=lambda a: a.publish_at):
+        if not article.due(now):
+            continue
+        state = rt.redis.hgetall(rt.keys.push_state(article.id))
+        if state.get(b"status") == b"sent" or waiting_reason(rt, article, state):
+            continue
+        lease = rt.keys.push_lease(article.id)
+        if rt.redis.exists(lease):
+            continue  # a worker touched it recently
+        if article.channel != "mass" and state.get(b"status") == b"sending" and queue.count > 0:
+            continue  # its batches are still waiting their turn in the queue
+        if not rt.redis.set(lease, "scheduler", nx=True, ex=rt.settings.lease_seconds):
+            continue
+        if article.channel == "mass":
+            enqueue(rt.store, "bot.push.mass.send_mass_article", article.id, connection=rt.redis)
+        else:
+            gen = fanout.start_generation(rt, article.id)
+            log.info("article %s: fan-out generation %d started", article.id, gen)
+        started.append(article.id)
+    return started
+
+
+def unfinished(rt: Runtime) -> list[tuple[Article, str | None]]:
+    """Due articles not yet sent, each with the reason it is waiting (None: it can go out now)."""
+    now = rt.clock()
+    left = []
+    for article in rt.articles().values():
+        if article.due(now):
+            state = rt.redis.hgetall(rt.keys.push_state(article.id))
+            if state.get(b"status") != b"sent":
+                left.append((article, waiting_reason(rt, article, state)))
+    return left
+
+
+def work_burst(rt: Runtime) -> bool:
+    """Run the queued jobs in this process until the queue is empty (RQ burst mode); True if any ran."""
+    worker = SimpleWorker([push_queue(rt.store, rt.rq_connection())], connection=rt.rq_connection())
+    return worker.work(burst=True, logging_level="WARNING")
+
+
+def run_due(rt: Runtime, *, poll: float = 0.5) -> list[tuple[Article, str | None]]:
+    """Deliver everything due now, then return the articles left waiting (paused, stopped, next day)."""
+    bind(rt)
+    while True:
+        tick(rt)
+        worked = work_burst(rt)
+        left = unfinished(rt)
+        if not left or all(reason for _, reason in left):
+            return left
+        if not worked:
+            time.sleep(poll)  # another worker holds a lease, or a crashed one's lease has yet to lapse
+
+
+def run_worker(rt: Runtime, *, burst: bool = False) -> None:
+    """The long-running worker: a scheduler thread ticking, and an RQ worker taking jobs until stopped."""
+    bind(rt)
+    stop = threading.Event()
+
+    def schedule() -> None:
+        while not stop.is_set():
+            try:
+                tick(rt)
+            except Exception:  # a bad tick must not end the worker; the next one tries again
+                log.exception("scheduler tick failed")
+            stop.wait(rt.settings.scheduler_interval)
+
+    thread = threading.Thread(target=schedule, name="push-scheduler", daemon=True)
+    thread.start()
+    try:
+        worker = SimpleWorker([push_queue(rt.store, rt.rq_connection())], connection=rt.rq_connection())
+        worker.work(burst=burst, logging_level="INFO")
+    finally:
+        stop.set()

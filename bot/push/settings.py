@@ -1,0 +1,57 @@
+"""Push settings from the environment (PUSH_* variables), with the defaults a real account needs."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+class SettingsError(ValueError):
+    """A PUSH_* variable is malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class PushSettings:
+    """How fast, in what batches and within which limits articles go out."""
+
+    rate: float = 20.0  # customer-service messages per second, all workers together; 0 = no limit
+    batch_size: int = 200  # followers per RQ job
+    mass_daily_quota: int = 1  # successful mass sends a day (a subscription account has 1)
+    lease_seconds: int = 120  # a fan-out nobody has touched for this long is started again
+    retry_delays: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)  # backoff for -1 / connection errors
+    pending_max_days: float = 14.0  # a pending article older than this is not sent any more
+    scheduler_interval: float = 5.0  # seconds between two looks for due articles (bot worker)
+    long_window: int = 48 * 3600  # after a follower's message: 5 messages within 48 h
+    long_count: int = 5
+    short_window: int = 60  # after a click, follow or scan: 3 messages within 1 minute
+    short_count: int = 3
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> PushSettings:
+        """Read PUSH_RATE, PUSH_BATCH_SIZE, PUSH_MASS_DAILY_QUOTA, PUSH_LEASE_SECONDS, PUSH_RETRY_DELAYS,
+        PUSH_PENDING_MAX_DAYS, PUSH_SCHEDULER_INTERVAL."""
+        def number(name: str, default: float, kind: type = float, minimum: float = 0) -> float:
+            raw = (env.get(name) or "").strip()
+            if not raw:
+                return default
+            try:
+                value = kind(raw)
+            except ValueError:
+                raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+            if value < minimum:
+                raise SettingsError(f"{name} must be at least {minimum}, not {raw!r}")
+            return value
+
+        delays = (env.get("PUSH_RETRY_DELAYS") or "").strip()
+        try:
+            retry = tuple(float(d) for d in delays.split(",")) if delays else cls.retry_delays
+        except ValueError:
+            raise SettingsError(f"PUSH_RETRY_DELAYS must be seconds separated by commas, not {delays!r}") from None
+        return cls(
+            rate=number("PUSH_RATE", cls.rate),
+            batch_size=int(number("PUSH_BATCH_SIZE", cls.batch_size, int, 1)),
+            mass_daily_quota=int(number("PUSH_MASS_DAILY_QUOTA", cls.mass_daily_quota, int)),
+            lease_seconds=int(number("PUSH_LEASE_SECONDS", cls.lease_seconds, int, 1)),
+            retry_delays=retry,
+            pending_max_days=number("PUSH_PENDING_MAX_DAYS", cls.pending_max_days),
+            scheduler_interval=number("PUSH_SCHEDULER_INTERVAL", cls.scheduler_interval, float, 0.05),
+        )

@@ -1,0 +1,78 @@
+"""What staff see about pushes: each article's status and counts, channel pauses, outcomes left unknown."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.knowledge.articles import SHANGHAI, Article
+from bot.push.runtime import Runtime
+from bot.push.scheduler import waiting_reason
+
+
+@dataclass
+class ArticleStatus:
+    """One line of `bot push list`."""
+
+    article: Article
+    status: str
+    subscribers: int
+    counts: dict[str, int]
+    unknown: list[tuple[str, float]] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def in_flight(self) -> int:
+        return max(0, self.counts.get("claimed", 0) - len(self.unknown))
+
+
+def beijing(moment: float | datetime) -> str:
+    """A time as staff in Beijing read it."""
+    if not isinstance(moment, datetime):
+        moment = datetime.fromtimestamp(moment, SHANGHAI)
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+def article_status(rt: Runtime, article: Article) -> ArticleStatus:
+    """The article's state: scheduled, due, sending, sent, queued, failed, paused or stopped, with counts."""
+    state = rt.redis.hgetall(rt.keys.push_state(article.id))
+    stored = state.get(b"status", b"").decode()
+    now = rt.clock()
+    note = (state.get(b"note") or b"").decode()
+    if stored == "sent":
+        status = "sent"
+        if state.get(b"finished_at"):
+            note = note or f"finished {beijing(float(state[b'finished_at']))}"
+    elif not article.due(now):
+        status = "scheduled"
+    else:
+        reason = waiting_reason(rt, article, state)
+        if reason:
+            status = reason.split(" ")[0].rstrip(":") if reason.startswith(("paused", "stopped")) else stored
+            note = reason
+        else:
+            status = stored if stored in ("sending", "queued", "failed") else "due"
+    subscribers = sum(int(rt.redis.scard(rt.keys.topic_subs(t))) for t in article.topics)
+    counts = rt.ledger().counts(article.id)
+    unknown = []
+    if counts.get("claimed"):
+        unknown = rt.ledger().unresolved(article.id, older_than=now - rt.settings.lease_seconds)
+    return ArticleStatus(article, status, subscribers, counts, unknown, note)
+
+
+def all_statuses(rt: Runtime) -> list[ArticleStatus]:
+    """Every article of the knowledge, in publishing order."""
+    return [article_status(rt, a) for a in sorted(rt.articles().values(), key=lambda a: a.publish_at)]
+
+
+def channel_notes(rt: Runtime) -> dict[str, str]:
+    """Channel → 'ok' or why it is paused or stopped."""
+    return {channel: rt.blocked(channel) or "ok" for channel in ("customer", "mass")}
+
+
+def progress_line(status: ArticleStatus) -> str:
+    """One short line about an article being sent."""
+    c = status.counts
+    handled = c["sent"] + c["pending"] + c["dropped"] + c["failed"] + c["claimed"]
+    return (f"{status.article.id}: {handled}/{status.subscribers} handled — sent {c['sent']}, "
+            f"pending {c['pending']}, dropped {c['dropped']}, failed {c['failed']}")
+

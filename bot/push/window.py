@@ -1,0 +1,47 @@
+"""The follower's customer-service window, as WeChat counts it, kept in `window:{openid}`.
+
+A message from the follower opens 48 hours with 5 messages ('l', 'ln'); a menu click, follow or QR scan opens
+1 minute with 3 messages ('s', 'sn'). The ledger's claim script takes a message from it atomically; the
+fake WeChat server in the tests enforces the same rules on its side.
+"""
+from __future__ import annotations
+
+from wechatpy.messages import BaseMessage
+
+from bot.push.settings import PushSettings
+from bot.store import Store
+
+MESSAGE_KINDS = {"text", "voice", "image", "video", "shortvideo", "location", "link", "file"}
+ACTION_EVENTS = {"click", "subscribe", "subscribe_scan", "scan", "scancode_push", "scancode_waitmsg"}
+
+
+def activity_kind(message: BaseMessage) -> str | None:
+    """'message' (opens the 48 h window), 'action' (the 1-minute window) or None (opens nothing)."""
+    if message.type in MESSAGE_KINDS:
+        return "message"
+    if message.type == "event" and str(getattr(message, "event", "") or "").lower() in ACTION_EVENTS:
+        return "action"
+    return None
+
+
+def record_activity(store: Store, openid: str, kind: str, *, now: float,
+                    settings: PushSettings | None = None) -> int:
+    """Open the follower's window; returns how many articles wait in their pending list (one round trip)."""
+    settings = settings or PushSettings()
+    key = store.keys.window(openid)
+    pipe = store.redis.pipeline(transaction=False)
+    if kind == "message":
+        pipe.hset(key, mapping={"l": f"{now:.3f}", "ln": 0})
+        pipe.zadd(store.keys.active, {openid: now})
+    else:
+        pipe.hset(key, mapping={"s": f"{now:.3f}", "sn": 0})
+    pipe.expire(key, settings.long_window + 3600)  # a window outlives neither kind of opening
+    pipe.llen(store.keys.pending(openid))
+    return int(pipe.execute()[-1])
+
+
+def in_window_count(store: Store, *, now: float, settings: PushSettings | None = None) -> int:
+    """How many followers wrote within the last 48 hours (they can receive customer-service messages)."""
+    settings = settings or PushSettings()
+    store.redis.zremrangebyscore(store.keys.active, "-inf", now - settings.long_window)
+    return int(store.redis.zcount(store.keys.active, now - settings.long_window, "+inf"))

@@ -1,0 +1,80 @@
+"""Who subscribed to what: `topic:{id}:subs` and `user:{openid}:topics` sets, kept in step."""
+from __future__ import annotations
+
+import logging
+
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def topics_of(store: Store, openid: str) -> set[str]:
+    """The topic ids the follower subscribed to."""
+    return {m.decode() for m in store.redis.smembers(store.keys.user_topics(openid))}
+
+
+def subscribe(store: Store, openid: str, topic_ids: list[str]) -> tuple[list[str], list[str]]:
+    """Subscribe to each topic; returns (newly added, already subscribed)."""
+    pipe = store.redis.pipeline()
+    for topic_id in topic_ids:
+        pipe.sadd(store.keys.topic_subs(topic_id), openid)
+        pipe.sadd(store.keys.user_topics(openid), topic_id)
+    results = pipe.execute()[::2]
+    added = [t for t, new in zip(topic_ids, results, strict=True) if new]
+    if added:
+        request_tag_sync(store, openid)
+    return added, [t for t in topic_ids if t not in added]
+
+
+def unsubscribe(store: Store, openid: str, topic_ids: list[str]) -> tuple[list[str], list[str]]:
+    """Unsubscribe from each topic; returns (removed, were not subscribed)."""
+    pipe = store.redis.pipeline()
+    for topic_id in topic_ids:
+        pipe.srem(store.keys.topic_subs(topic_id), openid)
+        pipe.srem(store.keys.user_topics(openid), topic_id)
+    results = pipe.execute()[::2]
+    removed = [t for t, gone in zip(topic_ids, results, strict=True) if gone]
+    if removed:
+        request_tag_sync(store, openid)
+    return removed, [t for t in topic_ids if t not in removed]
+
+
+def unsubscribe_all(store: Store, openid: str, *, sync_tags: bool = True) -> list[str]:
+    """Remove every subscription of the follower; returns the topic ids they had."""
+    had = sorted(topics_of(store, openid))
+    pipe = store.redis.pipeline()
+    for topic_id in had:
+        pipe.srem(store.keys.topic_subs(topic_id), openid)
+    pipe.delete(store.keys.user_topics(openid))
+    pipe.execute()
+    if had and sync_tags:
+        request_tag_sync(store, openid)
+    return had
+
+
+def subscriber_count(store: Store, topic_id: str) -> int:
+    """How many followers subscribed to the topic."""
+    return int(store.redis.scard(store.keys.topic_subs(topic_id)))
+
+
+def forget_follower(store: Store, openid: str) -> None:
+    """An unfollow: drop the follower's subscriptions, pending articles and sending window."""
+    from bot.push.ledger import Ledger
+
+    def forget(_: object) -> None:
+        unsubscribe_all(store, openid, sync_tags=False)  # WeChat forgets an unfollowed user's tags itself
+        Ledger(store).cancel_pending(openid, reason="u")
+        store.redis.delete(store.keys.window(openid))
+        store.redis.zrem(store.keys.active, openid)
+
+    store.safe(forget, None)
+
+
+def request_tag_sync(store: Store, openid: str) -> None:
+    """Queue a job that gives the follower the WeChat tags of their topics (mass sends go by tag)."""
+    from bot.push.queue import enqueue
+
+    try:
+        enqueue(store, "bot.push.mass.sync_follower_tags", openid)
+    except Exception:  # the subscription itself is saved; the tags are synced again on the next change
+        log.exception("could not queue the tag sync of %s", openid)
