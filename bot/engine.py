@@ -81,7 +81,7 @@ class Engine:
         return reply
 
     def context(self, message: BaseMessage) -> Context:
-        store = None if self.store.degraded and not self.store.ping() else self.store
+        store = self.store if self.store.usable() else None
         return Context(
             message=message,
             openid=str(message.source),

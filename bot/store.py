@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from bot.config import Config
 
@@ -19,6 +21,16 @@ T = TypeVar("T")
 # Short timeouts: a slow or dead Redis must not eat WeChat's 5-second budget.
 SOCKET_TIMEOUT = 0.25
 CONNECT_TIMEOUT = 0.25
+# While Redis is known to be down, try it again at most this often (other calls get their default at once).
+REPROBE_SECONDS = 1.0
+
+
+def quick_retry() -> Retry:
+    """One immediate retry on a broken connection (a restarted Redis), none on timeouts.
+
+    redis-py 6+ otherwise retries up to 10 times with exponential backoff: seconds per call when Redis is down.
+    """
+    return Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,))
 
 
 @dataclass(frozen=True)
@@ -69,42 +81,6 @@ class Keys:
     def channel_pause(self, channel: str) -> str:
         return f"{self.prefix}channel:{channel}:paused"
 
-    def push_ledger(self, article: str) -> str:
-        """Hash openid → delivery status of one article (claimed, sent, pending, dropped…): exactly once."""
-        return f"{self.prefix}push:{article}:ledger"
-
-    def push_lease(self, article: str) -> str:
-        """Held while a worker fans an article out; when it lapses, a crashed fan-out is started again."""
-        return f"{self.prefix}push:{article}:lease"
-
-    @property
-    def push_queue(self) -> str:
-        """Name of the RQ queue of push jobs."""
-        return f"{self.prefix}push"
-
-    def pending_job(self, openid: str) -> str:
-        """Set while a job delivering the follower's pending articles is queued."""
-        return f"{self.prefix}pending:{openid}:job"
-
-    def follower_lock(self, openid: str) -> str:
-        return f"{self.prefix}lock:follower:{openid}"
-
-    def throttle(self, channel: str, second: int) -> str:
-        return f"{self.prefix}throttle:{channel}:{second}"
-
-    def channel_stop(self, channel: str) -> str:
-        """Why a channel was stopped (48001), until staff resume it."""
-        return f"{self.prefix}channel:{channel}:stopped"
-
-    def mass_quota(self, day: str) -> str:
-        """Mass sends made on one Beijing day (YYYYMMDD)."""
-        return f"{self.prefix}mass:{day}:sent"
-
-    @property
-    def tags(self) -> str:
-        """Hash topic id → WeChat tag id."""
-        return f"{self.prefix}tags"
-
     @property
     def unanswered(self) -> str:
         """Capped stream of questions the bot could not answer."""
@@ -137,6 +113,7 @@ class Store:
         self.embedded = embedded
         self._down_since: float | None = None
         self._last_warning = 0.0
+        self._reprobe_at = 0.0
         self._lock = threading.Lock()
 
     @classmethod
@@ -149,6 +126,7 @@ class Store:
                 socket_timeout=SOCKET_TIMEOUT,
                 socket_connect_timeout=CONNECT_TIMEOUT,
                 health_check_interval=30,
+                retry=quick_retry(),
             )
             return cls(client, keys)
         return cls.embedded_at(Path(config.data_dir) / "clairbot.rdb", keys)
@@ -164,6 +142,7 @@ class Store:
             unix_socket_path=server.socket_file,
             socket_timeout=SOCKET_TIMEOUT,
             socket_connect_timeout=CONNECT_TIMEOUT,
+            retry=quick_retry(),
         )
         return cls(client, keys or Keys(), embedded=server)
 
@@ -181,8 +160,21 @@ class Store:
     def degraded(self) -> bool:
         return self._down_since is not None
 
+    def usable(self) -> bool:
+        """False while Redis is known to be down (probed again at most once every REPROBE_SECONDS)."""
+        if self._down_since is None:
+            return True
+        if time.monotonic() < self._reprobe_at:
+            return False
+        return self.ping()
+
     def safe(self, op: Callable[[redis.Redis], T], default: T) -> T:
-        """Run `op` against Redis; on a Redis failure log (at most once a minute) and return `default`."""
+        """Run `op` against Redis; on a Redis failure log (at most once a minute) and return `default`.
+
+        While Redis is known to be down, `default` comes back at once without waiting for another timeout.
+        """
+        if self._down_since is not None and time.monotonic() < self._reprobe_at:
+            return default
         try:
             result = op(self.redis)
         except redis.RedisError as exc:
@@ -196,6 +188,7 @@ class Store:
         with self._lock:
             if self._down_since is None:
                 self._down_since = now
+            self._reprobe_at = now + REPROBE_SECONDS
             warn = now - self._last_warning >= 60
             if warn:
                 self._last_warning = now
