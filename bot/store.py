@@ -81,6 +81,42 @@ class Keys:
     def channel_pause(self, channel: str) -> str:
         return f"{self.prefix}channel:{channel}:paused"
 
+    def push_ledger(self, article: str) -> str:
+        """Hash openid → delivery status of one article (claimed, sent, pending, dropped…): exactly once."""
+        return f"{self.prefix}push:{article}:ledger"
+
+    def push_lease(self, article: str) -> str:
+        """Held while a worker fans an article out; when it lapses, a crashed fan-out is started again."""
+        return f"{self.prefix}push:{article}:lease"
+
+    @property
+    def push_queue(self) -> str:
+        """Name of the RQ queue of push jobs."""
+        return f"{self.prefix}push"
+
+    def pending_job(self, openid: str) -> str:
+        """Set while a job delivering the follower's pending articles is queued."""
+        return f"{self.prefix}pending:{openid}:job"
+
+    def follower_lock(self, openid: str) -> str:
+        return f"{self.prefix}lock:follower:{openid}"
+
+    def throttle(self, channel: str, second: int) -> str:
+        return f"{self.prefix}throttle:{channel}:{second}"
+
+    def channel_stop(self, channel: str) -> str:
+        """Why a channel was stopped (48001), until staff resume it."""
+        return f"{self.prefix}channel:{channel}:stopped"
+
+    def mass_quota(self, day: str) -> str:
+        """Mass sends made on one Beijing day (YYYYMMDD)."""
+        return f"{self.prefix}mass:{day}:sent"
+
+    @property
+    def tags(self) -> str:
+        """Hash topic id → WeChat tag id."""
+        return f"{self.prefix}tags"
+
     @property
     def unanswered(self) -> str:
         """Capped stream of questions the bot could not answer."""
