@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,6 +177,7 @@ class Report:
     questions: list[Question]
     outcomes: dict[str, list[Outcome]]
     threshold: int
+    verbatim: int = 0  # questions (not short ones) found word for word among the knowledge's phrasings
 
     def rates(self, system: str, kind: str | None = None) -> dict[str, float]:
         """The figures of one system, on every question or on one kind."""
@@ -199,7 +202,13 @@ def evaluate(split: str = "test", knowledge: object | None = None) -> Report:
     systems = {"product": product_system(knowledge), "keyword": keyword_baseline(entries),
                "wratio": wratio.system(threshold)}
     outcomes = {name: [system(q.q) for q in questions] for name, system in systems.items()}
-    return Report(split=split, questions=questions, outcomes=outcomes, threshold=threshold)
+    phrasings = {_plain(p) for p in wratio.phrases}
+    verbatim = sum(1 for q in questions if q.kind != "short" and _plain(q.q) in phrasings)
+    return Report(split=split, questions=questions, outcomes=outcomes, threshold=threshold, verbatim=verbatim)
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[\s?？!！。，,]", "", unicodedata.normalize("NFKC", text).lower())
 
 
 ROWS = (("top-1 right", "top1"), ("answered right (1st reply)", "answered_right"),
@@ -213,7 +222,8 @@ def print_report(report: Report, *, show_failures: bool = False) -> None:
     """A compact table for the split, then by kind (answered right / wrong on out-of-scope)."""
     overall = {s: report.rates(s) for s in SYSTEMS}
     print(f"split={report.split}: {overall['product']['n_in']} in-scope, {overall['product']['n_oos']} out-of-scope; "
-          f"WRatio threshold {report.threshold} (chosen on dev)")
+          f"WRatio threshold {report.threshold} (chosen on dev); {report.verbatim} questions (short ones aside) "
+          "appear word for word among the knowledge's phrasings")
     print(f"{'':28}{'product':>9}{'keyword':>9}{'wratio':>9}")
     for label, key in ROWS:
         print(f"{label:28}" + "".join(f"{overall[s][key]:9.3f}" for s in SYSTEMS))
