@@ -71,8 +71,8 @@ class Config:
             problems.extend(_check_aes_key(aes_key))
 
         redis_url = get("REDIS_URL") or None
-        if redis_url and urlparse(redis_url).scheme not in ("redis", "rediss", "unix"):
-            problems.append(f"REDIS_URL {redis_url!r} must start with redis://, rediss:// or unix://")
+        if redis_url:
+            problems.extend(_check_redis_url(redis_url))
 
         api_base = get("WECHAT_API_BASE_URL") or DEFAULT_API_BASE
         if urlparse(api_base).scheme not in ("http", "https"):
@@ -126,3 +126,27 @@ def _check_aes_key(key: str) -> list[str]:
     if len(raw) != 32:
         return ["WECHAT_ENCODING_AES_KEY does not decode to a 32-byte AES key"]
     return []
+
+
+def _check_redis_url(url: str) -> list[str]:
+    """What is wrong with REDIS_URL (redis-py would crash on a bad port and silently use db 0 for a bad db)."""
+    parsed = urlparse(url)
+    if parsed.password:  # never print a password into a terminal or log
+        url = url.replace(f":{parsed.password}@", ":***@", 1)
+    if parsed.scheme not in ("redis", "rediss", "unix"):
+        return [f"REDIS_URL {url!r} must start with redis://, rediss:// or unix://"]
+    if parsed.scheme == "unix":
+        return [] if parsed.path else [f"REDIS_URL {url!r} names no socket file (unix:///path/to/redis.sock)"]
+    try:
+        port = parsed.port
+    except ValueError:
+        return [f"REDIS_URL {url!r} has a port that is not a number from 1 to 65535"]
+    problems = []
+    if not parsed.hostname:
+        problems.append(f"REDIS_URL {url!r} names no host (redis://host:6379/0)")
+    if port == 0:
+        problems.append(f"REDIS_URL {url!r} has a port that is not a number from 1 to 65535")
+    db = parsed.path.strip("/")
+    if db and not db.isdigit():
+        problems.append(f"REDIS_URL {url!r}: the database after the last / must be a number, like /0")
+    return problems

@@ -96,9 +96,11 @@ class Engine:
         """Keep a text reply under WeChat's limit; the rest waits in the session for 「更多」."""
         if not isinstance(reply, TextReply) or len(reply.content.encode()) <= PAGE_BYTES:
             return reply
-        first, *rest = split_text(reply.content, PAGE_BYTES)
+        hint = ctx.knowledge.text("more_hint")
+        # Each page leaves room for "\n" + hint, so a 「更多」 reply is never split again (which lost pages).
+        first, *rest = split_text(reply.content, PAGE_BYTES - len(hint.encode()) - 1)
         ctx.session.set("more", rest)
-        return TextReply(f"{first}\n{ctx.knowledge.text('more_hint')}")
+        return TextReply(f"{first}\n{hint}")
 
     def health(self) -> dict:
         """What /healthz reports."""
