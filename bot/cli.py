@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from bot.cli_kb import ask, kb, report
 from bot.config import Config, ConfigError
 
 
@@ -79,6 +80,10 @@ def chat(openid: str) -> None:
             reply = client.say(line)
         click.echo("bot> " + reply.replace("\n", "\nbot> "))
 
+
+cli.add_command(kb)
+cli.add_command(ask)
+cli.add_command(report)
 
 from bot.cli_push import menu, push, worker  # noqa: E402
 

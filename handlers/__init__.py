@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 from bot.router import Handler
-from handlers import commands, events, fallback, messages, subscriptions
+from handlers import choices, commands, events, fallback, faq, keywords, messages, subscriptions
 
 
 def default_chain() -> list[Handler]:
-    """Precedence, fixed and explainable: events → message kinds → commands → fallback."""
+    """Fixed precedence: events → kinds → pending choice → commands → subscriptions → keyword → FAQ → fallback."""
     return [
         events.handle,
         messages.handle,
+        choices.handle,
         commands.handle,
         subscriptions.handle,
+        keywords.handle,
+        faq.handle,
         fallback.handle,
     ]

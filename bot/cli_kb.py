@@ -1,0 +1,138 @@
+"""Staff commands for the knowledge: `bot kb check`, `bot ask`, `bot report unanswered`."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from bot.config import Config, ConfigError
+from bot.knowledge.loader import Knowledge, KnowledgeError, Problem, check_knowledge, load_knowledge
+
+
+def _config() -> Config:
+    try:
+        return Config.from_env(demo=True)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _folder(path: Path | None) -> Path:
+    folder = path or _config().knowledge_dir
+    if not folder.is_dir():
+        raise click.ClickException(f"{folder} is not a folder")
+    return folder
+
+
+_DIR = click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+                    help="The knowledge folder (default: KNOWLEDGE_DIR or ./knowledge).")
+
+
+@click.group()
+def kb() -> None:
+    """Work with the knowledge folder."""
+
+
+@kb.command("check")
+@_DIR
+@click.option("--errors-only", is_flag=True, help="Hide warnings.")
+def kb_check(folder: Path | None, errors_only: bool) -> None:
+    """Validate every knowledge file; print file:line: problem; exit 1 when there are errors."""
+    folder = _folder(folder)
+    try:
+        knowledge, problems = check_knowledge(folder)
+    except Exception as exc:  # the loader reports problems; anything else is still a sentence, not a traceback
+        raise click.ClickException(f"could not check {folder}: {type(exc).__name__}: {exc}") from exc
+    errors = [p for p in problems if p.severity == "error"]
+    shown = errors if errors_only else problems
+    for problem in sorted(shown, key=_where):
+        click.echo(f"{problem.file}:{problem.line}: {problem.severity}: {problem.message}")
+    click.echo(_summary(folder, knowledge, errors, len(problems) - len(errors)))
+    if errors:
+        raise SystemExit(1)
+
+
+def _where(problem: Problem) -> tuple[str, int]:
+    return problem.file, problem.line
+
+
+def _summary(folder: Path, knowledge: Knowledge | None, errors: list[Problem], warnings: int) -> str:
+    counts = f"{len(errors)} error(s), {warnings} warning(s)"
+    if knowledge is None:
+        return f"{folder}: {counts}. Not loadable: the bot keeps serving the last good version until fixed."
+    faq = knowledge.extras.get("faq")
+    size = f"{len(faq.entries)} FAQ entries, {len(faq.index.docs)} phrasings, " if faq is not None else ""
+    return f"{folder}: {size}{counts}. OK (version {knowledge.version})."
+
+
+@click.command()
+@click.argument("text", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (for scripts).")
+@_DIR
+def ask(text: tuple[str, ...], as_json: bool, folder: Path | None) -> None:
+    """What the bot would answer to TEXT, and why."""
+    from bot.ask import explain
+
+    folder = _folder(folder)
+    try:
+        knowledge = load_knowledge(folder)
+    except KnowledgeError as exc:
+        raise click.ClickException("the knowledge has errors (run `bot kb check`):\n" + str(exc)) from exc
+    result = explain(" ".join(text), knowledge)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    click.echo(render_explanation(result))
+
+
+def render_explanation(result: dict) -> str:
+    """`bot ask` for a person: the evidence first, the reply last."""
+    lines = [f"question:    {result['text']}",
+             f"normalized:  {result.get('normalized') or ''}",
+             f"tokens:      {' | '.join(result.get('tokens') or [])}"]
+    if result.get("repaired"):
+        lines.append(f"repaired:    {result['repaired']}  (homophone typo)")
+    rule = f" by {result['rule']}" if result.get("rule") else ""
+    target = f" → {result['entry']}" if result.get("entry") else ""
+    if result.get("suggestions"):
+        target = " → " + ", ".join(result["suggestions"])
+    lines.append(f"decision:    {result['decision']}{rule}{target}  (handler {result['handler']}, "
+                 f"score {result['score']:.3f})")
+    if result.get("candidates"):
+        lines.append("candidates:")
+        for n, c in enumerate(result["candidates"], start=1):
+            lines.append(f"  {n}. {c['score']:.3f}  {c['id']:<28} {c['question']}  (closest: {c['phrasing']})")
+    lines.append("reply:")
+    lines.extend(f"  {line}" for line in (result["reply"] or "(no reply)").splitlines())
+    return "\n".join(lines)
+
+
+@click.group()
+def report() -> None:
+    """Reports for staff."""
+
+
+@report.command("unanswered")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), required=True,
+              help="First day to include, YYYY-MM-DD.")
+@click.option("--limit", type=click.IntRange(min=1), default=30, show_default=True, help="Groups to show.")
+def report_unanswered(since: datetime, limit: int) -> None:
+    """The questions the bot could not answer, similar ones grouped, most frequent first."""
+    from bot.unanswered_report import group_questions, read_unanswered
+
+    config = _config()
+    records = read_unanswered(config, since=since.timestamp())
+    groups = group_questions(records)
+    if not groups:
+        click.echo(f"No unanswered questions since {since:%Y-%m-%d}.")
+        return
+    click.echo(f"{len(records)} unanswered question(s) since {since:%Y-%m-%d} in {len(groups)} group(s):")
+    click.echo(f"{'count':>5} {'askers':>6}  {'last asked':<16}  {'best':>5}  question")
+    for group in groups[:limit]:
+        last = datetime.fromtimestamp(group.last).strftime("%Y-%m-%d %H:%M")
+        click.echo(f"{group.count:>5} {group.askers:>6}  {last:<16}  {group.best_score:>5.2f}  {group.example}")
+        for variant in group.variants[:3]:
+            click.echo(f"{'':>38}~ {variant}")
+    if len(groups) > limit:
+        click.echo(f"… {len(groups) - limit} more group(s): use --limit")

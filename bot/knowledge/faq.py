@@ -1,0 +1,146 @@
+"""The "faq" section: knowledge/faq/*.yaml validated entry by entry, then indexed for matching."""
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.knowledge.faq_entries import EntryReader, FaqEntry, Link, Phrase
+from bot.knowledge.lexicon import load_lexicon
+from bot.knowledge.loader import Problem, section
+from bot.knowledge.marked_yaml import read_marked
+from bot.matching import FaqIndex, IndexEntry, Lexicon, Phrasing, normalize
+from bot.matching.index import Conflict
+
+__all__ = ["Faq", "FaqEntry", "Link", "load_faq"]
+
+KIND_NAMES = {"question": "the question", "similar": "a similar phrasing", "keyword": "a keyword"}
+
+
+@dataclass(frozen=True)
+class Faq:
+    """The FAQ entries of one knowledge version and the index built from them."""
+
+    entries: Mapping[str, FaqEntry]
+    index: FaqIndex
+
+    def get(self, entry_id: str | None) -> FaqEntry | None:
+        """The entry with this id, or None (e.g. removed by a reload)."""
+        return self.entries.get(entry_id) if entry_id else None
+
+
+def faq_files(root: Path) -> list[Path]:
+    """The FAQ files in load order."""
+    folder = root / "faq"
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
+
+
+@section("faq")
+def load_faq(root: Path, loaded: Mapping[str, object]) -> tuple[Faq, list[Problem]]:
+    """Read, check and index every FAQ file; problems say file:line."""
+    topics = loaded.get("topics")
+    topics = topics if isinstance(topics, Mapping) else None
+    problems: list[Problem] = []
+    entries: dict[str, FaqEntry] = {}
+    files = faq_files(root)
+    if not files:
+        problems.append(Problem(f"{root.name}/faq", 1, "no FAQ files (knowledge/faq/*.yaml): the bot can only "
+                                                       "fall back", "warning"))
+    for path in files:
+        rel = f"{root.name}/faq/{path.name}"
+        data, found = read_marked(path, rel)
+        problems.extend(found)
+        if any(p.message.startswith(("YAML syntax", "the file is not", "cannot read")) for p in found):
+            continue
+        reader = EntryReader(rel, topics)
+        for entry in reader.read_file(data):
+            if entry.id in entries:
+                first = entries[entry.id]
+                reader.problem(entry.line, f"duplicate id '{entry.id}' (also {first.file}:{first.line})")
+                continue
+            entries[entry.id] = entry
+        problems.extend(reader.problems)
+    problems.extend(repeated_phrasings(entries.values()))
+    lexicon, found = load_lexicon(root)
+    problems.extend(found)
+    index = build_index(root, files, list(entries.values()), lexicon)
+    problems.extend(conflict_problem(c) for c in index.conflicts)
+    return Faq(entries=entries, index=index), problems
+
+
+def repeated_phrasings(entries) -> list[Problem]:
+    """The same phrasing twice inside one entry is harmless but noise: a warning."""
+    problems = []
+    for entry in entries:
+        seen: dict[str, int] = {normalize(entry.question): entry.question_line}
+        for phrase in entry.similar:
+            key = normalize(phrase.text)
+            if key in seen:
+                problems.append(Problem(entry.file, phrase.line, f"'{phrase.text}' repeats line {seen[key]} of "
+                                                                 "the same entry", "warning"))
+            seen.setdefault(key, phrase.line)
+    return problems
+
+
+def conflict_problem(conflict: Conflict) -> Problem:
+    """Two entries claiming the same words, said where the second claim is written."""
+    file, line = conflict.phrasing.ref
+    other_file, other_line = conflict.other.ref
+    what = KIND_NAMES.get(conflict.phrasing.kind, "a phrasing")
+    other_what = KIND_NAMES.get(conflict.other.kind, "a phrasing")
+    if conflict.severity == "warning":
+        message = (f"'{conflict.phrasing.text}' ({what} of '{conflict.entry_id}') is taken by the keyword "
+                   f"'{conflict.other.text}' of '{conflict.other_entry_id}' ({other_file}:{other_line}): "
+                   "followers typing it get the other entry")
+    else:
+        message = (f"'{conflict.phrasing.text}' ({what} of '{conflict.entry_id}') means the same as "
+                   f"'{conflict.other.text}', {other_what} of '{conflict.other_entry_id}' "
+                   f"({other_file}:{other_line}); each phrasing must lead to one entry")
+    return Problem(file, line, message, conflict.severity)
+
+
+def index_entry(entry: FaqEntry) -> IndexEntry:
+    """What the matcher needs of an entry, each phrasing carrying its file:line."""
+
+    def phrasing(phrase: Phrase, kind: str) -> Phrasing:
+        return Phrasing(phrase.text, kind, (entry.file, phrase.line))
+
+    return IndexEntry(
+        id=entry.id,
+        question=entry.question,
+        phrasings=(phrasing(Phrase(entry.question, entry.question_line), "question"),
+                   *(phrasing(p, "similar") for p in entry.similar)),
+        keywords=tuple(phrasing(p, "keyword") for p in entry.keywords),
+    )
+
+
+# The index of the last versions built, by content: a reload that changed only an article, and tests that
+# load the same folder many times, reuse it instead of cutting every phrasing again.
+_BUILT: OrderedDict[str, FaqIndex] = OrderedDict()
+_BUILT_LOCK = threading.Lock()
+_KEEP = 2
+
+
+def build_index(root: Path, files: list[Path], entries: list[FaqEntry], lexicon: Lexicon) -> FaqIndex:
+    """The matcher's index for these entries (reused when the same files were indexed just before)."""
+    digest = hashlib.sha256()
+    for path in [*files, root / "synonyms.yaml", root / "words.txt"]:
+        digest.update(str(path.name).encode())
+        digest.update(path.read_bytes() if path.is_file() else b"-")
+    digest.update(repr([(e.id, e.file) for e in entries]).encode())
+    key = digest.hexdigest()
+    with _BUILT_LOCK:
+        if key in _BUILT:
+            _BUILT.move_to_end(key)
+            return _BUILT[key]
+    index = FaqIndex.build([index_entry(e) for e in entries], lexicon)
+    with _BUILT_LOCK:
+        _BUILT[key] = index
+        while len(_BUILT) > _KEEP:
+            _BUILT.popitem(last=False)
+    return index

@@ -1,0 +1,103 @@
+"""Text normalization shared by the knowledge and the follower's message: one form for both sides."""
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+
+# Said around a question but carrying no meaning; removed from the text before cutting into words.
+FILLER_PHRASES = ("麻烦问一下", "我想问一下", "想请问一下", "我想了解一下", "我想咨询一下", "我想请问", "请问一下",
+                  "想问一下", "我想问问", "我想知道", "我想了解", "我想咨询", "打扰一下", "麻烦您", "麻烦你",
+                  "请问", "我想问", "想问", "请教", "咨询一下", "了解一下", "打扰了", "你好", "您好", "谢谢",
+                  "哈喽", "一下")
+
+# Single words dropped after cutting (particles, pronouns). Question words such as 哪里/多少/几/什么时候
+# are deliberately absent: they carry the intent ("你们在哪里办公" is not "你们几点办公").
+STOPWORDS = frozenset("""
+的 了 吗 呢 吧 啊 呀 哦 嘛 么 哈 啦 喔 嗯 哇 呗 咯 嘞 噢 哎 诶 额 呃 请 下 个 就 都 还 又 也 和 与 及 跟 把 被 给
+我 你 您 你们 您们 我们 咱们 贵 这 那 这个 那个 这些 那些 一些 一点 东西 知道 告诉 问 问问 请教 咨询 了解 一个 一般
+the a an of is are am was were be do does did to in on at for you your yours me my i we our us please can could
+would will tell know about want wanna need with and or it its this that there here any some hi hello hey thanks thank
+""".split())
+
+# Words that ask the same thing in other ways; mapped before matching so both sides agree.
+QUESTION_WORD_FORMS = {"啥": "什么", "咋": "怎么", "咋样": "怎么样", "哪儿": "哪里", "哪边": "哪里", "哪": "哪里",
+                       "何时": "什么 时候", "几时": "什么 时候", "啥时候": "什么 时候", "多会儿": "什么 时候",
+                       "为啥": "为什么", "有木有": "有没有"}
+
+# Question words and light verbs: kept for matching, but not enough alone to say what the question is about.
+QUESTION_WORDS = frozenset("""
+什么 怎么 怎么样 怎样 如何 哪里 在哪里 哪些 哪个 哪年 哪天 哪位 多少 几 几个 几点 几年 几号 几月
+多久 多长 多大 什么时候 为什么 时候 谁 是 有 在 有没有 可以 能 能不能 会 要 需要 怎么办 是不是 叫
+what where when who how which why much many
+""".split())
+
+_PUNCT = re.compile(r"[^\w\s]+|_+")
+_SPACES = re.compile(r"\s+")
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+              "九": 9}
+_CN_NUMBER = "零〇一二三四五六七八九两十百"
+# Chinese numerals only where they clearly are numbers: 第十八届, 十八届, 二〇一九年, 九月, 十六日.
+_NUMERAL_CONTEXT = re.compile(rf"(第)([{_CN_NUMBER}]+)|([{_CN_NUMBER}]+)(?=届|年度|年|月|日|号|名|位|人)")
+
+_converter = None
+_converter_lock = threading.Lock()
+
+
+def _t2s(text: str) -> str:
+    """Traditional → simplified with one OpenCC instance per process (built on first use)."""
+    global _converter
+    if _converter is None:
+        with _converter_lock:
+            if _converter is None:
+                import opencc
+
+                _converter = opencc.OpenCC("t2s")
+    return _converter.convert(text)
+
+
+def chinese_number(numeral: str) -> str | None:
+    """十八 → 18, 二〇一九 → 2019, 一百零一 → 101; None when it is not a plain number."""
+    if not numeral or numeral in ("两",):
+        return None
+    if all(ch in _CN_DIGITS for ch in numeral):
+        if len(numeral) == 1:
+            return str(_CN_DIGITS[numeral])
+        return "".join(str(_CN_DIGITS[ch]) for ch in numeral) if len(numeral) >= 3 else None
+    total, current = 0, 0
+    for ch in numeral:
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+    return str(total + current)
+
+
+def _numerals(text: str) -> str:
+    def repl(match: re.Match) -> str:
+        prefix, numeral = (match.group(1), match.group(2)) if match.group(1) else ("", match.group(3))
+        value = chinese_number(numeral)
+        return prefix + value if value is not None else match.group(0)
+
+    return _NUMERAL_CONTEXT.sub(repl, text)
+
+
+def normalize(text: str) -> str:
+    """NFKC, lowercase, traditional → simplified, numerals, punctuation and filler phrases removed."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    text = _t2s(text)
+    text = _PUNCT.sub(" ", text)
+    for filler in FILLER_PHRASES:
+        if filler in text:
+            text = text.replace(filler, " ")
+    text = _numerals(text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def is_cjk(text: str) -> bool:
+    """True when every character is a CJK ideograph."""
+    return bool(text) and all("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" for ch in text)

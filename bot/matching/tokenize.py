@@ -1,0 +1,135 @@
+"""Cutting normalized text into words: jieba with the domain dictionary, synonyms, homophone repair."""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from bot.matching.homophones import HomophoneRepair, syllables
+from bot.matching.normalize import QUESTION_WORD_FORMS, QUESTION_WORDS, STOPWORDS, normalize
+
+_base = None
+_base_lock = threading.Lock()
+_SPACE = re.compile(r"\s+")
+
+
+def base_tokenizer():
+    """jieba's main dictionary, loaded once per process (the costly part: ~0.5-2 s)."""
+    global _base
+    if _base is None:
+        with _base_lock:
+            if _base is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                tokenizer = jieba.Tokenizer()
+                tokenizer.initialize()
+                _base = tokenizer
+    return _base
+
+
+def _fresh_copy():
+    """A tokenizer sharing nothing mutable with the base: words added to it leak nowhere."""
+    import jieba
+
+    base = base_tokenizer()
+    tokenizer = jieba.Tokenizer()
+    tokenizer.FREQ = dict(base.FREQ)
+    tokenizer.total = base.total
+    tokenizer.initialized = True
+    return tokenizer
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Domain words for jieba (word → frequency or None) and synonyms (variant → canonical), normalized."""
+
+    words: Mapping[str, int | None] = field(default_factory=dict)
+    synonyms: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A text as the matcher sees it."""
+
+    text: str
+    normalized: str
+    tokens: tuple[str, ...]
+    meaningful: tuple[str, ...]
+    repairs: tuple[tuple[str, str], ...] = ()
+    repaired: Analysis | None = None  # the same text with homophone typos repaired, when any were found
+
+    @property
+    def joined(self) -> str:
+        return " ".join(self.tokens)
+
+
+class DomainTokenizer:
+    """One knowledge version's way of cutting text: built once, used for every message."""
+
+    def __init__(self, lexicon: Lexicon, extra_words: Iterable[str] = ()) -> None:
+        self.lexicon = lexicon
+        self._jieba = _fresh_copy()
+        self.synonyms = {**QUESTION_WORD_FORMS, **lexicon.synonyms}
+        self._phrases = sorted((v for v in self.synonyms if " " in v), key=len, reverse=True)
+        added = set()
+        for word, freq in lexicon.words.items():
+            if word and " " not in word:
+                self._jieba.add_word(word, freq if freq and freq > 0 else None)
+                added.add(word)
+        domain = {*extra_words, *lexicon.synonyms.keys(), *lexicon.synonyms.values()}
+        for word in sorted(w for w in domain if w and " " not in w and w not in added):
+            if len(word) > 1 and (word not in self._jieba.FREQ or not self._jieba.FREQ[word]):
+                self._jieba.add_word(word)
+            added.add(word)
+        self.domain_words = frozenset(added)
+        self.repair: HomophoneRepair | None = None
+
+    def enable_repair(self, vocabulary: Iterable[str]) -> None:
+        """Fix homophone typos (电化 → 电话) towards words the knowledge uses; called once at build."""
+        self.repair = HomophoneRepair(vocabulary, base_freq=self._jieba.FREQ)
+
+    def cut(self, normalized: str) -> list[str]:
+        """Words of an already normalized text, synonyms mapped, particles dropped."""
+        for phrase in self._phrases:
+            if phrase in normalized:
+                normalized = re.sub(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])",
+                                    f" {self.synonyms[phrase]} ", normalized)
+        words = []
+        for raw in self._jieba.lcut(normalized):
+            word = raw.strip()
+            if not word:
+                continue
+            word = self.synonyms.get(word, word)
+            if " " in word:
+                words.extend(w for w in word.split() if w not in STOPWORDS)
+            elif word not in STOPWORDS:
+                words.append(word)
+        return words
+
+    def analyze(self, text: str) -> Analysis:
+        """Normalize and cut; when a sound-alike repair applies, the repaired reading rides along."""
+        normalized = normalize(text)
+        analysis = self._analysis(text, normalized)
+        if self.repair is not None:
+            fixed, repairs = self.repair.fix(normalized)
+            if repairs:
+                repaired = self._analysis(text, fixed, repairs=repairs)
+                return Analysis(text=text, normalized=analysis.normalized, tokens=analysis.tokens,
+                                meaningful=analysis.meaningful, repaired=repaired)
+        return analysis
+
+    def _analysis(self, text: str, normalized: str, *, repairs: tuple[tuple[str, str], ...] = ()) -> Analysis:
+        tokens = tuple(self.cut(normalized))
+        meaningful = tuple(t for t in tokens if t not in QUESTION_WORDS)
+        return Analysis(text=text, normalized=_SPACE.sub(" ", normalized).strip(), tokens=tokens,
+                        meaningful=meaningful, repairs=repairs)
+
+
+@lru_cache(maxsize=50_000)
+def token_syllables(token: str) -> tuple[str, ...]:
+    """The pinyin of one word (non-Chinese words stay as they are)."""
+    return syllables(token)

@@ -1,0 +1,81 @@
+"""Fuzzy FAQ matching: a confident answer, a numbered 您是想问 list, or nothing (the fallback logs it)."""
+from __future__ import annotations
+
+from bot.knowledge.faq import Faq, FaqEntry
+from bot.matching import Analysis, Decision, decide
+from bot.replies import NewsReply, Reply, TextReply
+from bot.router import Context
+
+# Nobody types a question this long; a pasted article is cut here so matching stays cheap.
+MAX_QUESTION_CHARS = 300
+
+
+def faq_of(ctx: Context) -> Faq | None:
+    """The FAQ of the knowledge version answering this message."""
+    faq = ctx.knowledge.extras.get("faq")
+    return faq if isinstance(faq, Faq) else None
+
+
+def analysis_of(faq: Faq, text: str) -> Analysis:
+    """The message as the matcher sees it (memoized per knowledge version)."""
+    return faq.index.analyze(text.strip()[:MAX_QUESTION_CHARS])
+
+
+def answer_reply(ctx: Context, entry: FaqEntry) -> Reply:
+    """The entry's answer: text, or a news card when it has a link; `more` pages wait for 「更多」."""
+    content = entry.answer
+    if entry.more:
+        ctx.session.set("more", list(entry.more))
+        content = f"{content}\n{ctx.knowledge.text('more_hint')}"
+    else:
+        ctx.session.pop("more")
+    ctx.trace["entry"] = entry.id
+    if entry.link is not None:
+        return NewsReply(title=entry.link.title, description=content, url=entry.link.url, picurl=entry.link.picurl)
+    return TextReply(content)
+
+
+def suggestion_reply(ctx: Context, faq: Faq, entry_ids: list[str]) -> Reply:
+    """A numbered list of standard questions, kept in the session so that "2" answers the second."""
+    entries = [e for e in (faq.get(i) for i in entry_ids) if e is not None]
+    ctx.session.set("choices", [e.id for e in entries])
+    ctx.session.pop("more")
+    lines = [ctx.knowledge.text("suggest_intro")]
+    lines += [f"{n}. {e.question}" for n, e in enumerate(entries, start=1)]
+    lines.append(ctx.knowledge.text("suggest_outro"))
+    return TextReply("\n".join(line for line in lines if line))
+
+
+def record(ctx: Context, analysis: Analysis, decision: Decision) -> None:
+    """The matcher's evidence in ctx.trace, for the logs, the fallback and `bot ask`."""
+    ctx.trace.update(
+        normalized=analysis.normalized,
+        tokens=list(analysis.tokens),
+        decision=decision.kind,
+        rule=decision.rule,
+        entry=decision.entry_id,
+        score=round(decision.score, 4),
+        suggestions=list(decision.choices),
+        candidates=[{"id": c.entry_id, "question": c.question, "score": c.score, "phrasing": c.phrasing}
+                    for c in decision.candidates],
+    )
+    if analysis.repaired is not None:
+        ctx.trace["repaired"] = analysis.repaired.normalized
+
+
+def handle(ctx: Context) -> Reply | None:
+    """Rank the entries for the message and act on the decision; None lets the fallback answer."""
+    if ctx.text is None or not ctx.text.strip():
+        return None
+    faq = faq_of(ctx)
+    if faq is None:
+        return None
+    analysis = analysis_of(faq, ctx.text)
+    decision = decide(analysis, faq.index.rank(analysis))
+    record(ctx, analysis, decision)
+    entry = faq.get(decision.entry_id)
+    if decision.kind == "answer" and entry is not None:
+        return answer_reply(ctx, entry)
+    if decision.kind == "suggest" and decision.choices:
+        return suggestion_reply(ctx, faq, list(decision.choices))
+    return None
