@@ -85,12 +85,13 @@ class FakeWeChat:
     def day(self) -> str:
         return time.strftime("%Y%m%d", time.gmtime(self.now() + 8 * 3600))  # the Beijing day
 
-    def follow(self, *openids: str) -> None:
-        """They follow the account (a follow also opens the 1-minute window)."""
+    def follow(self, *openids: str, fresh: bool = True) -> None:
+        """They follow the account; a `fresh` follow (just now) opens the 1-minute window."""
         for openid in openids:
             follower = self.followers.setdefault(openid, Follower())
             follower.following = True
-            follower.acted_at, follower.short_sent = self.now(), 0
+            if fresh:
+                follower.acted_at, follower.short_sent = self.now(), 0
 
     def unfollow(self, openid: str) -> None:
         self.followers.setdefault(openid, Follower()).following = False
@@ -130,8 +131,8 @@ class FakeWeChat:
         return out
 
     # -- the server ----------------------------------------------------------------------------------
-    def start(self) -> str:
-        """Serve on a free loopback port; returns the base URL for WECHAT_API_BASE_URL."""
+    def start(self, port: int = 0) -> str:
+        """Serve on a loopback port (a free one by default); returns the base URL for WECHAT_API_BASE_URL."""
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -166,15 +167,17 @@ class FakeWeChat:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def stop(self) -> None:
+        """Stop serving (the port refuses connections until `start(port)` again)."""
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
+            self.server = None
 
     # -- the rules -----------------------------------------------------------------------------------
     def handle(self, method: str, path: str, query: dict[str, str], body: Any) -> Any:

@@ -1,0 +1,109 @@
+"""Fixtures and helpers for the push tests: the fake WeChat API, a runtime bound to it, articles, followers."""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from bot import PROJECT_ROOT
+from bot.config import Config
+from bot.knowledge.articles import SHANGHAI
+from bot.push import runtime as rt_module
+from bot.push.runtime import Runtime
+from bot.push.window import record_activity
+from bot.store import Store
+from tests.conftest import APP_ID, TOKEN
+from tests.fakewechat import FakeWeChat
+
+SECRET = "testsecret0123456789"
+PUSH_ENV = {"PUSH_RATE": "0", "PUSH_RETRY_DELAYS": "0.01,0.02,0.05", "PUSH_LEASE_SECONDS": "1",
+            "PUSH_BATCH_SIZE": "10", "PUSH_SCHEDULER_INTERVAL": "0.2"}
+
+
+@pytest.fixture
+def fake():
+    """The fake WeChat API, serving on loopback for one test."""
+    server = FakeWeChat(appid=APP_ID, secret=SECRET)
+    server.url = server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def push_knowledge(tmp_path: Path) -> Path:
+    """A copy of the real knowledge folder whose articles/ the test writes."""
+    root = tmp_path / "knowledge"
+    shutil.copytree(PROJECT_ROOT / "knowledge", root)
+    shutil.rmtree(root / "articles")
+    (root / "articles").mkdir()
+    return root
+
+
+@pytest.fixture
+def push_config(config: Config, fake: FakeWeChat, push_knowledge: Path) -> Config:
+    return config.with_(app_secret=SECRET, api_base_url=fake.url, knowledge_dir=push_knowledge,
+                        reload_interval=0.0, extra=dict(PUSH_ENV))
+
+
+@pytest.fixture
+def rt(push_config: Config, store: Store, fake: FakeWeChat):
+    """A push runtime on the test Redis and the fake API, sharing the fake's clock; bound for jobs."""
+    runtime = Runtime.build(push_config, store=store, clock=fake.now)
+    rt_module.bind(runtime)
+    yield runtime
+    rt_module.bind(None)
+
+
+def ago(hours: float) -> str:
+    """An ISO 8601 time `hours` before now, with its offset (pending articles expire after 14 days)."""
+    return datetime.fromtimestamp(time.time() - hours * 3600, SHANGHAI).isoformat(timespec="seconds")
+
+
+def write_article(root: Path, article_id: str, *, topics: list[str], publish_at: str | None = None,
+                  channel: str = "customer", title: str | None = None, body: str = "正文。") -> None:
+    """An article file as staff would write it (due an hour ago unless `publish_at` says otherwise)."""
+    publish_at = publish_at or ago(1)
+    lines = ["---", f"title: {title or '标题 ' + article_id}", f"summary: 摘要 {article_id}",
+             "url: http://www.clair.org.cn/", f"topics: [{', '.join(topics)}]", f"publish_at: {publish_at}"]
+    if channel != "customer":
+        lines.append(f"channel: {channel}")
+    (root / "articles" / f"{article_id}.md").write_text("\n".join([*lines, "---", body, ""]), encoding="utf-8")
+
+
+def subscribe(rt: Runtime, openids: list[str], topic: str) -> None:
+    """Subscribe followers straight in Redis (the chat commands have their own tests)."""
+    pipe = rt.redis.pipeline()
+    for openid in openids:
+        pipe.sadd(rt.keys.topic_subs(topic), openid)
+        pipe.sadd(rt.keys.user_topics(openid), topic)
+    pipe.execute()
+
+
+def wrote(rt: Runtime, fake: FakeWeChat, *openids: str) -> None:
+    """The followers sent a message: WeChat (the fake) and our webhook both saw it."""
+    fake.wrote(*openids)
+    for openid in openids:
+        record_activity(rt.store, openid, "message", now=rt.clock())
+
+
+def openids(prefix: str, count: int) -> list[str]:
+    """Follower ids shaped like WeChat's (28 characters)."""
+    return [f"{prefix}{i:0{28 - len(prefix)}d}" for i in range(count)]
+
+
+def cli_env(push_config: Config, redis_url: str) -> dict[str, str]:
+    """The environment a `bot` subprocess needs to reach the test Redis, the fake and the test knowledge."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PUSH_", "WECHAT_", "REDIS_"))}
+    env.update(push_config.extra)
+    env.update(WECHAT_TOKEN=TOKEN, WECHAT_APP_ID=APP_ID, WECHAT_APP_SECRET=SECRET, REDIS_URL=redis_url,
+               REDIS_KEY_PREFIX=push_config.key_prefix, WECHAT_API_BASE_URL=push_config.api_base_url,
+               KNOWLEDGE_DIR=str(push_config.knowledge_dir), PYTHONPATH=str(PROJECT_ROOT))
+    return env
+
+
+BOT = [sys.executable, "-c", "from bot.cli import main; main()"]
