@@ -69,7 +69,7 @@ def run(ctx: Context, topics: Topics, action: str, named: list[Topic], unknown: 
         mine = subscriptions.topics_of(store, openid)
         return k.text("subscribe_list", topics=topic_grid(topics, mine))
     if action == "mine" or action == "unsubscribe-hint":
-        mine = [t for t in topics if t.id in subscriptions.topics_of(store, openid)]
+        mine = [t for t in topics.ordered if t.id in subscriptions.topics_of(store, openid)]
         if not mine:
             return k.text("subscriptions_none")
         if action == "unsubscribe-hint":
@@ -77,7 +77,7 @@ def run(ctx: Context, topics: Topics, action: str, named: list[Topic], unknown: 
         return k.text("my_subscriptions", topics="\n".join(f"· {t.name}（{t.description}）" for t in mine))
     if action == "unsubscribe-all":
         had = subscriptions.unsubscribe_all(store, openid)
-        gone = [t for t in topics if t.id in had]
+        gone = [t for t in topics.ordered if t.id in had]
         return k.text("unsubscribe_all_done", names=names(gone)) if gone else k.text("subscriptions_none")
     lines = []
     if named and action == "subscribe":
@@ -102,5 +102,5 @@ def names(items: list[Topic]) -> str:
 
 def topic_grid(topics: Topics, mine: set[str]) -> str:
     """The numbered topics, a few to a line, subscribed ones ticked."""
-    cells = [f"{t.number}. {t.name}{' ✓' if t.id in mine else ''}" for t in topics]
+    cells = [f"{t.number}. {t.name}{' ✓' if t.id in mine else ''}" for t in topics.ordered]
     return "\n".join("  ".join(cells[i:i + PER_LINE]) for i in range(0, len(cells), PER_LINE))

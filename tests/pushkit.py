@@ -36,10 +36,9 @@ def fake():
 
 @pytest.fixture
 def push_knowledge(tmp_path: Path) -> Path:
-    """A copy of the real knowledge folder whose articles/ the test writes."""
+    """A copy of the real knowledge folder (without the FAQ) whose articles/ the test writes."""
     root = tmp_path / "knowledge"
-    shutil.copytree(PROJECT_ROOT / "knowledge", root)
-    shutil.rmtree(root / "articles")
+    shutil.copytree(PROJECT_ROOT / "knowledge", root, ignore=shutil.ignore_patterns("faq", "articles"))
     (root / "articles").mkdir()
     return root
 

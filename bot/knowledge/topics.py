@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,21 +36,23 @@ class Topic:
 
 
 @dataclass(frozen=True)
-class Topics:
-    """The topics in file order, with a lookup from everything a follower may type."""
+class Topics(Mapping[str, Topic]):
+    """Topic id → Topic in file order (`ordered`), with a lookup from everything a follower may type."""
 
-    items: tuple[Topic, ...]
+    ordered: tuple[Topic, ...]
     lookup: Mapping[str, str]
 
-    def __iter__(self):
-        return iter(self.items)
+    def __getitem__(self, topic_id: str) -> Topic:
+        for topic in self.ordered:
+            if topic.id == topic_id:
+                return topic
+        raise KeyError(topic_id)
+
+    def __iter__(self) -> Iterator[str]:
+        return (t.id for t in self.ordered)
 
     def __len__(self) -> int:
-        return len(self.items)
-
-    def get(self, topic_id: str) -> Topic | None:
-        """The topic with this id, or None."""
-        return next((t for t in self.items if t.id == topic_id), None)
+        return len(self.ordered)
 
     def resolve(self, word: str) -> Topic | None:
         """The topic a follower means by `word`: its number in the list, id, name or an alias."""
@@ -59,7 +61,7 @@ class Topics:
             return None
         if key.isdigit():
             number = int(key)
-            return self.items[number - 1] if 1 <= number <= len(self.items) else None
+            return self.ordered[number - 1] if 1 <= number <= len(self.ordered) else None
         topic_id = self.lookup.get(key)
         if topic_id is None and len(key) > 2 and key.endswith(_SUFFIXES):
             topic_id = self.lookup.get(key[:-1])

@@ -69,7 +69,7 @@ def ensure_tags(rt: rt_module.Runtime) -> dict[str, int]:
     """Topic id → WeChat tag id, creating the tags topics.yaml names that WeChat does not have yet."""
     topics = rt.knowledge.current.extras.get("topics")
     known = {k.decode(): int(v) for k, v in rt.redis.hgetall(rt.keys.tags).items()}
-    wanted = {t.id: t.tag for t in topics if t.tag} if isinstance(topics, Topics) else {}
+    wanted = {t.id: t.tag for t in topics.values() if t.tag} if isinstance(topics, Topics) else {}
     if all(topic in known for topic in wanted):
         return known
     existing = {t["name"]: int(t["id"]) for t in rt.client.tag.get()}
