@@ -71,7 +71,7 @@ def handle(ctx: Context) -> Reply | None:
     if faq is None:
         return None
     analysis = analysis_of(faq, ctx.text)
-    decision = decide(analysis, faq.index.rank(analysis))
+    decision = decide(faq.index.rank(analysis), n_tokens=len(analysis.tokens))
     record(ctx, analysis, decision)
     entry = faq.get(decision.entry_id)
     if decision.kind == "answer" and entry is not None:

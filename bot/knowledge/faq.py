@@ -13,7 +13,7 @@ from bot.knowledge.lexicon import load_lexicon
 from bot.knowledge.loader import Problem, section
 from bot.knowledge.marked_yaml import read_marked
 from bot.matching import FaqIndex, IndexEntry, Lexicon, Phrasing, normalize
-from bot.matching.index import Conflict
+from bot.matching.phrasings import Conflict
 
 __all__ = ["Faq", "FaqEntry", "Link", "load_faq"]
 
@@ -116,6 +116,7 @@ def index_entry(entry: FaqEntry) -> IndexEntry:
         phrasings=(phrasing(Phrase(entry.question, entry.question_line), "question"),
                    *(phrasing(p, "similar") for p in entry.similar)),
         keywords=tuple(phrasing(p, "keyword") for p in entry.keywords),
+        answer="\n".join((entry.answer, *entry.more)),
     )
 
 

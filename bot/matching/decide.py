@@ -4,19 +4,37 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.matching.index import Candidate, ExactHit
-from bot.matching.tokenize import Analysis
 
 
 @dataclass(frozen=True)
 class Policy:
-    """Two thresholds and a margin, set on the labelled dev questions (bench/accuracy.py)."""
+    """Two thresholds and a margin, set on the labelled dev questions (bench/tune_match.py)."""
 
-    answer: float = 0.72  # at or above: answer, when clearly ahead of the next entry
-    margin: float = 0.08  # top-1 minus top-2 (different entries) needed to answer
-    suggest: float = 0.45  # at or above: offer a list; below: fallback
+    answer: float = 0.50  # at or above: answer, when ahead of the next entry by `margin`
+    margin: float = 0.08  # top-1 minus top-2 (different entries)
+    answer_low: float = 0.45  # a lower score also answers when far ahead of every other entry
+    margin_high: float = 0.15
+    suggest: float = 0.30  # at or above: offer a list; below: fallback
     window: float = 0.20  # entries within this distance of the best one join the list
     max_choices: int = 4
-    short_tokens: int = 2  # a message of at most this many words never gets a fuzzy answer
+    # Short messages never answer on a substring accident: one word needs an exact keyword or phrasing;
+    # two words need a phrasing holding both words and little else.
+    short_tokens: int = 2
+    short_query_cover: float = 0.99
+    short_doc_cover: float = 0.6
+
+    def confident(self, top: float, margin: float) -> bool:
+        """High and ahead, or lower but far ahead: sure enough to answer."""
+        return (top >= self.answer and margin >= self.margin) or (top >= self.answer_low
+                                                                   and margin >= self.margin_high)
+
+    def too_short(self, n_tokens: int, top: Candidate) -> bool:
+        """A message too short for a fuzzy answer from this candidate."""
+        if n_tokens > self.short_tokens:
+            return False
+        if n_tokens <= 1:
+            return True
+        return top.signals.word_query < self.short_query_cover or top.signals.word_doc < self.short_doc_cover
 
 
 DEFAULT_POLICY = Policy()
@@ -34,9 +52,9 @@ class Decision:
     candidates: tuple[Candidate, ...] = field(default_factory=tuple)
 
 
-def decide(analysis: Analysis, candidates: list[Candidate], exact: ExactHit | None = None,
+def decide(candidates: list[Candidate], *, n_tokens: int, exact: ExactHit | None = None,
            policy: Policy = DEFAULT_POLICY) -> Decision:
-    """Answer only when sure; a close call becomes a short list; nothing close becomes None's fallback."""
+    """Answer only when sure; a close call becomes a short list; nothing close becomes a fallback."""
     found = tuple(candidates)
     if exact is not None:
         return Decision("answer", exact.entry_id, 1.0, exact.rule, candidates=found)
@@ -44,8 +62,8 @@ def decide(analysis: Analysis, candidates: list[Candidate], exact: ExactHit | No
         return Decision("fallback", score=found[0].score if found else 0.0, candidates=found)
     top = found[0]
     runner_up = found[1].score if len(found) > 1 else 0.0
-    short = len(analysis.tokens) <= policy.short_tokens
-    if not short and top.score >= policy.answer and top.score - runner_up >= policy.margin:
+    short = policy.too_short(n_tokens, top)
+    if not short and policy.confident(top.score, top.score - runner_up):
         return Decision("answer", top.entry_id, top.score, "fuzzy", candidates=found)
     floor = max(policy.suggest, top.score - policy.window)
     choices = tuple(c.entry_id for c in found[:policy.max_choices] if c.score >= floor)

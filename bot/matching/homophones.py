@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from pypinyin import lazy_pinyin
 
@@ -13,7 +13,7 @@ _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 # A window of the message is only replaced when jieba's general dictionary hardly knows it as a word:
 # 电化 (25) is a typo here, 时间 (33,288) is a word the follower meant.
 RARE_FREQ = 100
-MAX_WORD = 6
+MAX_WORD = 10  # 自治体国际化协会 is 8 characters
 
 
 def syllables(text: str) -> tuple[str, ...]:
@@ -26,16 +26,26 @@ def syllables(text: str) -> tuple[str, ...]:
 class HomophoneRepair:
     """Knows the pinyin of every word the knowledge uses and rewrites sound-alike windows to them."""
 
-    def __init__(self, vocabulary: Iterable[str], *, base_freq: Mapping[str, int]) -> None:
-        by_sound: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    def __init__(self, vocabulary: Mapping[str, int], *, base_freq: Mapping[str, int],
+                 synonyms: Mapping[str, str] | None = None) -> None:
+        synonyms = synonyms or {}
+        by_sound: dict[tuple[str, ...], dict[str, tuple[int, str]]] = defaultdict(dict)
         words = set()
-        for word in vocabulary:
+        for word, uses in vocabulary.items():
             if 2 <= len(word) <= MAX_WORD and is_cjk(word):
                 words.add(word)
-                by_sound[syllables(word)].add(word)
+                meaning = synonyms.get(word, word)
+                best = by_sound[syllables(word)].get(meaning)
+                if best is None or uses > best[0]:
+                    by_sound[syllables(word)][meaning] = (uses, word)
         self.words = frozenset(words)
-        # A sound shared by two knowledge words is ambiguous: no repair.
-        self.by_sound = {sound: next(iter(ws)) for sound, ws in by_sound.items() if len(ws) == 1}
+        # A sound shared by words of different meanings goes to the one the knowledge uses most; a tie is
+        # ambiguous: no repair. (Spellings of one meaning, 秋田县 / 秋田県, are not a tie.)
+        self.by_sound: dict[tuple[str, ...], str] = {}
+        for sound, meanings in by_sound.items():
+            ranked = sorted(meanings.values(), reverse=True)
+            if len(ranked) == 1 or ranked[0][0] > ranked[1][0]:
+                self.by_sound[sound] = ranked[0][1]
         self.base_freq = base_freq
 
     def fix(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:

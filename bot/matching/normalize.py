@@ -9,7 +9,7 @@ import unicodedata
 FILLER_PHRASES = ("麻烦问一下", "我想问一下", "想请问一下", "我想了解一下", "我想咨询一下", "我想请问", "请问一下",
                   "想问一下", "我想问问", "我想知道", "我想了解", "我想咨询", "打扰一下", "麻烦您", "麻烦你",
                   "请问", "我想问", "想问", "请教", "咨询一下", "了解一下", "打扰了", "你好", "您好", "谢谢",
-                  "哈喽", "一下")
+                  "哈喽", "一下", "就是说", "就是", "然后", "其实", "到底", "那么")
 
 # Single words dropped after cutting (particles, pronouns). Question words such as 哪里/多少/几/什么时候
 # are deliberately absent: they carry the intent ("你们在哪里办公" is not "你们几点办公").
@@ -18,12 +18,16 @@ STOPWORDS = frozenset("""
 我 你 您 你们 您们 我们 咱们 贵 这 那 这个 那个 这些 那些 一些 一点 东西 知道 告诉 问 问问 请教 咨询 了解 一个 一般
 the a an of is are am was were be do does did to in on at for you your yours me my i we our us please can could
 would will tell know about want wanna need with and or it its this that there here any some hi hello hey thanks thank
+thing things s t
 """.split())
 
 # Words that ask the same thing in other ways; mapped before matching so both sides agree.
-QUESTION_WORD_FORMS = {"啥": "什么", "咋": "怎么", "咋样": "怎么样", "哪儿": "哪里", "哪边": "哪里", "哪": "哪里",
-                       "何时": "什么 时候", "几时": "什么 时候", "啥时候": "什么 时候", "多会儿": "什么 时候",
-                       "为啥": "为什么", "有木有": "有没有"}
+QUESTION_WORD_FORMS = {
+    "啥": "什么", "what": "什么", "咋": "怎么", "how": "怎么", "咋样": "怎么样", "为啥": "为什么", "why": "为什么",
+    "哪儿": "哪里", "哪边": "哪里", "何处": "哪里", "哪": "哪里", "where": "哪里", "who": "谁", "有木有": "有没有",
+    "何时": "什么 时候", "几时": "什么 时候", "啥时候": "什么 时候", "多会儿": "什么 时候", "哪年": "什么 时候",
+    "哪天": "什么 时候", "when": "什么 时候", "几": "多少", "几个": "多少", "多少个": "多少", "几位": "多少",
+}
 
 # Question words and light verbs: kept for matching, but not enough alone to say what the question is about.
 QUESTION_WORDS = frozenset("""
@@ -90,7 +94,7 @@ def normalize(text: str) -> str:
     """NFKC, lowercase, traditional → simplified, numerals, punctuation and filler phrases removed."""
     text = unicodedata.normalize("NFKC", text or "").lower()
     text = _t2s(text)
-    text = _PUNCT.sub(" ", text)
+    text = _PUNCT.sub(" ", text).replace("哪一", "哪")
     for filler in FILLER_PHRASES:
         if filler in text:
             text = text.replace(filler, " ")

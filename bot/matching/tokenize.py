@@ -80,7 +80,10 @@ class DomainTokenizer:
             if word and " " not in word:
                 self._jieba.add_word(word, freq if freq and freq > 0 else None)
                 added.add(word)
-        domain = {*extra_words, *lexicon.synonyms.keys(), *lexicon.synonyms.values()}
+        # Question-word spellings (哪年, 啥时候) are cut whole so that they can be mapped; their mapped forms
+        # are not added (在哪里 must stay 在 + 哪里, as jieba cuts it in every other sentence).
+        domain = {*extra_words, *lexicon.synonyms.keys(), *lexicon.synonyms.values(),
+                  *(k for k in QUESTION_WORD_FORMS if not k.isascii())}
         for word in sorted(w for w in domain if w and " " not in w and w not in added):
             if len(word) > 1 and (word not in self._jieba.FREQ or not self._jieba.FREQ[word]):
                 self._jieba.add_word(word)
@@ -88,9 +91,9 @@ class DomainTokenizer:
         self.domain_words = frozenset(added)
         self.repair: HomophoneRepair | None = None
 
-    def enable_repair(self, vocabulary: Iterable[str]) -> None:
-        """Fix homophone typos (电化 → 电话) towards words the knowledge uses; called once at build."""
-        self.repair = HomophoneRepair(vocabulary, base_freq=self._jieba.FREQ)
+    def enable_repair(self, vocabulary: Mapping[str, int]) -> None:
+        """Fix homophone typos (电化 → 电话) towards words the knowledge uses (word → uses); once, at build."""
+        self.repair = HomophoneRepair(vocabulary, base_freq=self._jieba.FREQ, synonyms=self.synonyms)
 
     def cut(self, normalized: str) -> list[str]:
         """Words of an already normalized text, synonyms mapped, particles dropped."""
@@ -99,11 +102,11 @@ class DomainTokenizer:
                 normalized = re.sub(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])",
                                     f" {self.synonyms[phrase]} ", normalized)
         words = []
-        for raw in self._jieba.lcut(normalized):
+        for raw in _rejoin_latin(self._jieba.lcut(normalized)):
             word = raw.strip()
             if not word:
                 continue
-            word = self.synonyms.get(word, word)
+            word = self.synonyms.get(word) or self.synonyms.get(singular(word)) or singular(word)
             if " " in word:
                 words.extend(w for w in word.split() if w not in STOPWORDS)
             elif word not in STOPWORDS:
@@ -127,6 +130,29 @@ class DomainTokenizer:
         meaningful = tuple(t for t in tokens if t not in QUESTION_WORDS)
         return Analysis(text=text, normalized=_SPACE.sub(" ", normalized).strip(), tokens=tokens,
                         meaningful=meaningful, repairs=repairs)
+
+
+def _rejoin_latin(pieces: list[str]) -> list[str]:
+    """jieba splits Latin words on dictionary entries (overseas → over/sea/s): glue them back together."""
+    out: list[str] = []
+    glued = False
+    for piece in pieces:
+        latin = piece.isascii() and piece.isalnum()
+        if latin and glued:
+            out[-1] += piece
+        else:
+            out.append(piece)
+        glued = latin
+    return out
+
+
+def singular(word: str) -> str:
+    """offices → office, cities → city: English plurals folded on both sides (short words left alone)."""
+    if len(word) < 5 or not word.isascii() or not word.isalpha() or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    return word[:-1] if word.endswith("s") else word
 
 
 @lru_cache(maxsize=50_000)

@@ -1,0 +1,97 @@
+"""Tune the matcher's weights and thresholds on the DEV questions only (never on the test split).
+
+    python bench/tune_match.py [--samples 3000] [--seed 7]
+
+Signals are computed once per question with the real index; random weights and thresholds are then tried
+against them. Prints the current setting's figures and the best settings found (objective: answered right,
+minus twice the wrong answers, in-scope and out-of-scope). Copy a chosen setting into bot/matching/rerank.py
+(Weights) and bot/matching/decide.py (Policy) by hand.
+"""
+from __future__ import annotations
+
+import argparse
+import heapq
+import random
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.accuracy import load_questions  # noqa: E402
+from bot.knowledge import load_knowledge  # noqa: E402
+from bot.matching.decide import DEFAULT_POLICY, Policy, decide  # noqa: E402
+from bot.matching.index import Candidate  # noqa: E402
+from bot.matching.rerank import Signals, Weights  # noqa: E402
+
+SIGNALS = [f.name for f in fields(Signals)]  # each has a weight of the same name
+
+
+def collect(index) -> list[tuple]:
+    """Per dev question: labels, exact hit, word count, and (entry id, penalty, signals) per phrasing."""
+    rows = []
+    for question in load_questions("dev"):
+        analysis = index.analyze(question.q)
+        docs = [(index.entries[index.docs[d].entry].id, view.penalty, sig) for view, d, sig in index.signals(analysis)]
+        rows.append((question, index.exact(analysis), len(analysis.tokens), docs))
+    return rows
+
+
+def evaluate(rows: list[tuple], weights: Weights, policy: Policy) -> dict[str, float]:
+    """Answered right / suggestion / wrong on the dev questions for one setting, through the real decide()."""
+    counts = dict(n_in=0, n_oos=0, right=0, suggested=0, wrong_in=0, wrong_oos=0)
+    for question, exact, n_tokens, docs in rows:
+        best: dict[str, tuple[float, Signals]] = {}
+        for entry, penalty, sig in docs:
+            score = weights.combine(sig) - penalty
+            if entry not in best or score > best[entry][0]:
+                best[entry] = (score, sig)
+        ranked = heapq.nlargest(5, best.items(), key=lambda item: item[1][0])
+        candidates = [Candidate(entry, "", round(min(max(s, 0.0), 1.0), 4), "", sig) for entry, (s, sig) in ranked]
+        decision = decide(candidates, n_tokens=n_tokens, exact=exact, policy=policy)
+        answer = decision.entry_id if decision.kind == "answer" else None
+        if question.in_scope:
+            counts["n_in"] += 1
+            counts["right"] += answer in question.expect
+            counts["wrong_in"] += answer is not None and answer not in question.expect
+            counts["suggested"] += answer is None and bool(question.expect & set(decision.choices))
+        else:
+            counts["n_oos"] += 1
+            counts["wrong_oos"] += answer is not None
+    n_in, n_oos = max(counts["n_in"], 1), max(counts["n_oos"], 1)
+    return {"right": counts["right"] / n_in, "suggested": counts["suggested"] / n_in,
+            "wrong_in": counts["wrong_in"] / n_in, "wrong_oos": counts["wrong_oos"] / n_oos}
+
+
+def objective(figures: dict[str, float]) -> float:
+    return figures["right"] - 2 * figures["wrong_in"] - 2 * figures["wrong_oos"] + 0.2 * figures["suggested"]
+
+
+def main() -> None:
+    """Search and print."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    index = load_knowledge(ROOT / "knowledge").extras["faq"].index
+    rows = collect(index)
+    print("current:", evaluate(rows, index.weights, DEFAULT_POLICY))
+    rng = random.Random(args.seed)
+    found = []
+    for _ in range(args.samples):
+        weights = Weights(**{name: rng.choice((0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4)) for name in SIGNALS})
+        policy = Policy(answer=rng.choice((0.5, 0.55, 0.6, 0.65, 0.7)),
+                        margin=rng.choice((0.03, 0.05, 0.08, 0.12)),
+                        answer_low=rng.choice((0.4, 0.45, 0.5, 0.55)),
+                        margin_high=rng.choice((0.12, 0.15, 0.2, 0.25, 0.3)),
+                        suggest=rng.choice((0.3, 0.35, 0.4)), short_doc_cover=rng.choice((0.4, 0.5, 0.6, 0.7)))
+        figures = evaluate(rows, weights, policy)
+        found.append((objective(figures), figures, weights, policy))
+    found.sort(key=lambda item: -item[0])
+    for score, figures, weights, policy in found[:10]:
+        print(f"{score:.3f} {figures}\n    {weights}\n    {policy}")
+
+
+if __name__ == "__main__":
+    main()
