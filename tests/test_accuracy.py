@@ -70,23 +70,28 @@ def _failures(report: Report, which: str) -> str:
 
 
 def test_answered_right_on_the_first_reply(report: Report) -> None:
-    assert report.rates("product")["answered_right"] >= ANSWERED_RIGHT_MIN, _failures(report, "in")
+    value = report.rates("product")["answered_right"]
+    assert value >= ANSWERED_RIGHT_MIN, f"answered right {value:.3f}\n" + _failures(report, "in")
 
 
 def test_top1_right(report: Report) -> None:
-    assert report.rates("product")["top1"] >= TOP1_MIN, _failures(report, "in")
+    value = report.rates("product")["top1"]
+    assert value >= TOP1_MIN, f"top-1 right {value:.3f}\n" + _failures(report, "in")
 
 
 def test_answer_or_suggestion_covers_in_scope(report: Report) -> None:
-    assert report.rates("product")["covered"] >= COVERED_MIN, _failures(report, "in")
+    value = report.rates("product")["covered"]
+    assert value >= COVERED_MIN, f"answer or suggestion {value:.3f}\n" + _failures(report, "in")
 
 
 def test_few_wrong_answers_in_scope(report: Report) -> None:
-    assert report.rates("product")["wrong_in"] <= WRONG_IN_SCOPE_MAX, _failures(report, "in")
+    value = report.rates("product")["wrong_in"]
+    assert value <= WRONG_IN_SCOPE_MAX, f"wrong answers in scope {value:.3f}\n" + _failures(report, "in")
 
 
 def test_out_of_scope_is_not_answered(report: Report) -> None:
-    assert report.rates("product")["wrong_oos"] <= WRONG_OOS_MAX, _failures(report, "oos")
+    value = report.rates("product")["wrong_oos"]
+    assert value <= WRONG_OOS_MAX, f"wrong answers out of scope {value:.3f}\n" + _failures(report, "oos")
 
 
 def test_every_kind_is_mostly_answered(report: Report) -> None:
