@@ -12,10 +12,13 @@ class Throttle:
     def __init__(self, store: Store, channel: str, rate: float) -> None:
         self.store, self.channel, self.rate = store, channel, rate
 
-    def wait(self) -> None:
-        """Take one call from the current second's budget, sleeping into the next second when it is spent."""
+    def wait(self) -> int:
+        """Take one call from the current interval's budget (sleeping into the next when it is spent).
+
+        Returns the number of the interval the call was granted in (0 when there is no limit).
+        """
         if self.rate <= 0:
-            return
+            return 0
         per_second = max(1, int(self.rate))
         interval = 1.0 / self.rate if self.rate < 1 else 1.0
         while True:
@@ -27,5 +30,5 @@ class Throttle:
             pipe.expire(key, int(interval) + 2)
             used = pipe.execute()[0]
             if used <= per_second:
-                return
+                return second
             time.sleep(max(0.001, (second + 1) * interval - now))
