@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from wechatpy.messages import BaseMessage
 
@@ -21,8 +22,17 @@ def dedup_key(store: Store, message: BaseMessage) -> str:
     return store.keys.evt(message.source, str(message.time), event)
 
 
+# What a first copy produces: the rendered reply, and Redis writes to send along with it (or None).
+Produce = Callable[[list | None], tuple[str, Callable[[Any], None] | None]]
+Read = Callable[[Any], None]
+
+
 class ReplyCache:
-    """Handle a message once; give retries (even concurrent ones) the same rendered reply."""
+    """Handle a message once; give retries (even concurrent ones) the same rendered reply.
+
+    Hot path: the claim travels with the caller's reads (one round trip), the rendered reply with the
+    caller's writes (one more).
+    """
 
     def __init__(self, store: Store, *, ttl: int = 60, wait: float = 4.5, poll: float = 0.02) -> None:
         self.store = store
@@ -30,25 +40,28 @@ class ReplyCache:
         self.wait = wait
         self.poll = poll
 
-    def once(self, key: str, produce: Callable[[], str]) -> str:
-        """Run `produce` for the first copy of `key`; later copies wait for and return its result."""
+    def once(self, key: str, produce: Produce, *, reads: Sequence[Read] = ()) -> str:
+        """Run `produce` for the first copy of `key`; later copies wait for and return its result.
+
+        `reads` queue commands on the claim's pipeline; `produce` gets their results (None when Redis is down).
+        """
         deadline = time.monotonic() + self.wait
         while True:
-            claimed = self.store.safe(lambda r: r.set(key, PENDING, nx=True, ex=self.ttl), _FAILED)
-            if claimed is _FAILED:
-                return produce()  # Redis down: answer anyway, without dedup
-            if claimed:
+            claim = self.store.safe(lambda r: self._claim(r, key, reads), _FAILED)
+            if claim is _FAILED:
+                return produce(None)[0]  # Redis down: answer anyway, without dedup
+            if claim[0]:
                 try:
-                    rendered = produce()
+                    rendered, writes = produce(claim[1:])
                 except BaseException:
                     self.store.safe(lambda r: r.delete(key), 0)
                     raise
-                self._keep(key, rendered)
+                self._keep(key, rendered, writes)
                 return rendered
             while time.monotonic() < deadline:
                 value = self.store.safe(lambda r: r.get(key), _FAILED)
                 if value is _FAILED:
-                    return produce()
+                    return produce(None)[0]
                 if value is None:
                     break  # the first copy failed and released its claim: try to claim again
                 if value != PENDING:
@@ -57,6 +70,21 @@ class ReplyCache:
             else:
                 return "success"  # the first copy is still running; WeChat has given up on this try
 
-    def _keep(self, key: str, rendered: str) -> None:
-        """Replace the claim with the rendered reply, for the retries to come."""
-        self.store.safe(lambda r: r.set(key, rendered.encode(), ex=self.ttl), None)
+    def _claim(self, r: Any, key: str, reads: Sequence[Read]) -> list:
+        pipe = r.pipeline(transaction=False)
+        pipe.set(key, PENDING, nx=True, ex=self.ttl)
+        for read in reads:
+            read(pipe)
+        return pipe.execute()
+
+    def _keep(self, key: str, rendered: str, writes: Callable[[Any], None] | None) -> None:
+        """Replace the claim with the rendered reply, for the retries to come, with the caller's writes."""
+
+        def write(r: Any) -> None:
+            pipe = r.pipeline(transaction=False)
+            pipe.set(key, rendered.encode(), ex=self.ttl)
+            if writes is not None:
+                writes(pipe)
+            pipe.execute()
+
+        self.store.safe(write, None)

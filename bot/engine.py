@@ -5,6 +5,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from wechatpy.messages import BaseMessage
 
@@ -56,23 +57,45 @@ class Engine:
         return engine
 
     def respond(self, message: BaseMessage) -> str:
-        """The rendered plaintext reply for `message`, computed once however often WeChat retries it."""
-        return self.replies.once(dedup_key(self.store, message), lambda: self.edge.render(
-            self.answer(message), message))
+        """The rendered plaintext reply for `message`, computed once however often WeChat retries it.
+
+        Two round trips to Redis of our own: the retry claim with the session read, then the rendered reply
+        with the session write.
+        """
+        openid = str(message.source)
+        session_key = self.store.keys.session(openid)
+
+        def produce(prefetched: list | None) -> tuple[str, Callable[[Any], None] | None]:
+            session = Session.from_hash(openid, prefetched[0]) if prefetched else None
+            ctx = self.context(message, session=session)
+            reply = self.run(ctx)
+            if ctx.store is None:
+                return self.edge.render(reply, message), None
+            return self.edge.render(reply, message), lambda pipe: ctx.session.queue_save(pipe, self.store)
+
+        return self.replies.once(dedup_key(self.store, message), produce,
+                                 reads=(lambda pipe: pipe.hgetall(session_key),))
 
     def answer(self, message: BaseMessage, *, trace: dict | None = None) -> Reply:
-        """Run the handler chain; a handler that raises gives the follower the error text."""
+        """Run the handler chain and save the session (no retry dedup); the error text when a handler raises."""
         ctx = self.context(message)
         if trace is not None:
             ctx.trace = trace
+        reply = self.run(ctx)
+        ctx.session.save(ctx.store)
+        return reply
+
+    def run(self, ctx: Context) -> Reply:
+        """Handlers, pagination, then the after-inbound hooks; a handler that raises gives the error text."""
+        message = ctx.message
         try:
             reply = self.router.dispatch(ctx) or NO_REPLY
             reply = self.paginate(reply, ctx)
         except Exception:
             log.exception("handler failed for MsgId=%s openid=%s", message.id, message.source)
             ctx.trace["handler"] = "error"
+            ctx.session.dirty = False  # a half-done change is not kept
             return TextReply(ctx.knowledge.text("error")) if message.type != "event" else NO_REPLY
-        ctx.session.save(ctx.store)
         for hook in self.after_inbound:
             try:
                 hook(ctx)
@@ -80,12 +103,14 @@ class Engine:
                 log.exception("after-inbound hook %r failed for openid=%s", hook, message.source)
         return reply
 
-    def context(self, message: BaseMessage) -> Context:
+    def context(self, message: BaseMessage, *, session: Session | None = None) -> Context:
+        """The Context for one message; `session` when already read from Redis."""
         store = self.store if self.store.usable() else None
+        openid = str(message.source)
         return Context(
             message=message,
-            openid=str(message.source),
-            session=Session.load(store, str(message.source)),
+            openid=openid,
+            session=session if session is not None and store is not None else Session.load(store, openid),
             knowledge=self.knowledge.current,
             store=store,
             config=self.config,

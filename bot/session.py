@@ -22,7 +22,11 @@ class Session:
         """The follower's session, or an empty one when Redis is down or there is none."""
         if store is None:
             return cls(openid)
-        raw = store.safe(lambda r: r.hgetall(store.keys.session(openid)), {})
+        return cls.from_hash(openid, store.safe(lambda r: r.hgetall(store.keys.session(openid)), {}))
+
+    @classmethod
+    def from_hash(cls, openid: str, raw: dict[bytes, bytes]) -> Session:
+        """The session from its Redis hash as read (a broken field is skipped, not fatal)."""
         data = {}
         for k, v in raw.items():
             try:
@@ -47,17 +51,23 @@ class Session:
         """Write back when changed (the whole hash, so removed keys disappear)."""
         if store is None or not self.dirty:
             return
-        key = store.keys.session(self.openid)
 
         def write(r: Any) -> None:
             pipe = r.pipeline()
-            pipe.delete(key)
-            if self.data:
-                pipe.hset(key, mapping={k: json.dumps(v, ensure_ascii=False) for k, v in self.data.items()})
-                pipe.expire(key, SESSION_TTL)
+            self.queue_save(pipe, store)
             pipe.execute()
 
         store.safe(write, None)
+
+    def queue_save(self, pipe: Any, store: Store) -> None:
+        """Queue the write-back on a pipeline (nothing when unchanged), to travel with other writes."""
+        if not self.dirty:
+            return
+        key = store.keys.session(self.openid)
+        pipe.delete(key)
+        if self.data:
+            pipe.hset(key, mapping={k: json.dumps(v, ensure_ascii=False) for k, v in self.data.items()})
+            pipe.expire(key, SESSION_TTL)
         self.dirty = False
 
     @staticmethod
