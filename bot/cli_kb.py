@@ -123,7 +123,9 @@ def report_unanswered(since: datetime, limit: int) -> None:
 
     config = _config()
     records = read_unanswered(config, since=since.timestamp())
-    groups = group_questions(records)
+    knowledge, _ = check_knowledge(config.knowledge_dir)
+    faq = knowledge.extras.get("faq") if knowledge is not None else None
+    groups = group_questions(records, faq.index.analyze if faq is not None else None)
     if not groups:
         click.echo(f"No unanswered questions since {since:%Y-%m-%d}.")
         return

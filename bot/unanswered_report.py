@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import click
@@ -9,12 +10,12 @@ import redis
 from rapidfuzz import fuzz, process
 
 from bot.config import Config
-from bot.matching import normalize
+from bot.matching import Analysis, normalize
 from bot.store import Store
 
 BATCH = 1000
-# Two questions whose normalized texts are this similar (0-100) are counted as one.
-SAME_QUESTION = 72
+# Two questions whose words are this similar (rapidfuzz token_sort_ratio, 0-100) are counted as one.
+SAME_QUESTION = 75
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,9 @@ def read_unanswered(config: Config, *, since: float) -> list[Asked]:
         while True:
             batch = store.redis.xrange(key, min=start, max="+", count=BATCH)
             for stream_id, fields in batch:
-                found.append(_asked(stream_id, fields))
+                asked = _asked(stream_id, fields)
+                if asked.when >= since:
+                    found.append(asked)
             if len(batch) < BATCH:
                 return found
             last_ms, last_seq = batch[-1][0].decode().split("-")
@@ -92,21 +95,35 @@ def _asked(stream_id: bytes, fields: dict[bytes, bytes]) -> Asked:
     return Asked(when=when, asker=get("u"), text=get("q"), score=score)
 
 
-def group_questions(records: list[Asked]) -> list[Group]:
-    """Group the same and nearly the same questions; the biggest groups first."""
-    by_text: dict[str, list[Asked]] = defaultdict(list)
+def group_questions(records: list[Asked], analyze: Callable[[str], Analysis] | None = None) -> list[Group]:
+    """Group the same and nearly the same questions; the biggest groups first.
+
+    With `analyze` (the knowledge's matcher) questions are compared by their meaningful words, so that
+    「签证怎么办理」 and 「簽證如何辦理」 are one group; without it, by their normalized characters.
+    """
+    by_key: dict[str, list[Asked]] = defaultdict(list)
     for asked in records:
-        by_text[normalize(asked.text).replace(" ", "") or asked.text.strip()].append(asked)
+        by_key[_key(asked.text, analyze)].append(asked)
     groups: list[Group] = []
     keys: list[str] = []
-    for text, asks in sorted(by_text.items(), key=lambda item: -len(item[1])):
-        match = process.extractOne(text, keys, scorer=fuzz.ratio, score_cutoff=SAME_QUESTION) if keys else None
+    for key, asks in sorted(by_key.items(), key=lambda item: -len(item[1])):
+        match = (process.extractOne(key, keys, scorer=fuzz.token_sort_ratio, score_cutoff=SAME_QUESTION)
+                 if keys else None)
         if match is None:
-            groups.append(Group(key=text))
-            keys.append(text)
+            groups.append(Group(key=key))
+            keys.append(key)
             group = groups[-1]
         else:
             group = groups[match[2]]
         for asked in asks:
             group.add(asked)
     return sorted(groups, key=lambda g: (-g.count, -g.last))
+
+
+def _key(text: str, analyze: Callable[[str], Analysis] | None) -> str:
+    if analyze is not None:
+        analysis = analyze(text)
+        words = analysis.meaningful or analysis.tokens
+        if words:
+            return " ".join(sorted(words))
+    return normalize(text).replace(" ", "") or text.strip()

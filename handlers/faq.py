@@ -71,6 +71,10 @@ def handle(ctx: Context) -> Reply | None:
     if faq is None:
         return None
     analysis = analysis_of(faq, ctx.text)
+    if all(token.isdigit() for token in analysis.tokens):
+        # A bare number ("1" after the list expired) means nothing by itself: no list of random entries.
+        record(ctx, analysis, Decision("fallback", score=0.0))
+        return None
     decision = decide(faq.index.rank(analysis), n_tokens=len(analysis.tokens))
     record(ctx, analysis, decision)
     entry = faq.get(decision.entry_id)

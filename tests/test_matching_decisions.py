@@ -1,0 +1,105 @@
+"""The three outcomes on a small synthetic knowledge: answer, 您是想问 list, fallback; never a substring accident."""
+from __future__ import annotations
+
+import pytest
+
+from bot.ask import explain
+from bot.knowledge import load_knowledge
+from bot.matching import Candidate, Policy, decide
+from bot.matching.rerank import Signals
+from tests.kbkit import write_knowledge
+
+
+@pytest.fixture(scope="module")
+def knowledge(tmp_path_factory: pytest.TempPathFactory):
+    return load_knowledge(write_knowledge(tmp_path_factory.mktemp("kb")))
+
+
+@pytest.mark.parametrize(("text", "entry", "rule"), [
+    ("电话", "contact-phone", "keyword"),
+    ("电话是多少？", "contact-phone", "keyword"),  # a keyword with only question words around it
+    ("phone", "contact-phone", "keyword"),  # an alias (synonym) of the keyword
+    ("JET", "jet-about", "keyword"),
+    ("你们电话多少", "contact-phone", "keyword"),
+    ("怎么打电话给你们", "contact-phone", "phrasing"),
+    ("電話號碼是多少", "contact-phone", "phrasing"),  # traditional characters
+    ("电化号码是多少", "contact-phone", "phrasing"),  # homophone typo
+    ("JET项目是干嘛的", "jet-about", "fuzzy"),
+    ("JET项目是做什么的", "jet-about", "fuzzy"),
+    ("如何申请JET项目", "jet-apply", "phrasing"),
+    ("怎么申请JET项目", "jet-apply", "phrasing"),  # 如何 and 怎么 are one question word
+    ("長野縣滑雪場推薦一下", "tourism-nagano-ski", "phrasing"),
+    ("长叶县有哪些景点", "tourism-nagano", "phrasing"),
+])
+def test_answers(knowledge, text: str, entry: str, rule: str) -> None:
+    result = explain(text, knowledge)
+    assert (result["decision"], result["entry"], result["rule"]) == ("answer", entry, rule), result
+
+
+@pytest.mark.parametrize(("text", "offered"), [
+    ("申请", {"jet-apply"}),  # token_set_ratio would say 100 against 「JET项目 怎么 申请」
+    ("长野", {"tourism-nagano", "tourism-nagano-ski"}),
+    ("长野县", {"tourism-nagano", "tourism-nagano-ski"}),
+    ("号码", {"contact-fax"}),
+])
+def test_short_messages_get_a_list_not_an_accident(knowledge, text: str, offered: set[str]) -> None:
+    result = explain(text, knowledge)
+    assert result["decision"] == "suggest" and result["entry"] is None, result
+    assert offered <= set(result["suggestions"])
+    assert result["reply"].startswith(knowledge.text("suggest_intro"))
+    assert "1. " in result["reply"]
+
+
+@pytest.mark.parametrize("text", ["签证怎么办", "日元汇率", "东京天气怎么样", "今天吃什么", "哈哈哈哈"])
+def test_nothing_close_falls_back(knowledge, text: str) -> None:
+    result = explain(text, knowledge)
+    assert (result["decision"], result["entry"], result["handler"]) == ("fallback", None, "fallback"), result
+    assert result["reply"] == knowledge.text("fallback")
+
+
+def test_an_answer_with_a_link_is_a_news_card(knowledge) -> None:
+    result = explain("长野县有什么好玩的", knowledge)
+    assert result["reply_kind"] == "NewsReply"
+    assert "https://www.go-nagano.net/" in result["reply"]
+
+
+def test_the_evidence_is_in_the_result(knowledge) -> None:
+    result = explain("JET项目是干嘛的", knowledge)
+    assert result["normalized"] == "jet项目是干嘛的"
+    assert result["tokens"] == ["jet项目", "是", "干嘛"]
+    assert result["candidates"][0]["id"] == "jet-about"
+    assert result["candidates"][0]["score"] == result["score"]
+    scores = [c["score"] for c in result["candidates"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def _candidate(entry: str, score: float, *, word_query: float = 1.0, word_doc: float = 1.0) -> Candidate:
+    return Candidate(entry, entry, score, entry, Signals(1.0, word_query, word_doc, 1.0, 1.0, 1.0, 0.0, 0.0))
+
+
+POLICY = Policy(answer=0.7, margin=0.1, answer_low=0.5, margin_high=0.3, suggest=0.4, window=0.2, max_choices=3)
+
+
+@pytest.mark.parametrize(("scores", "n_tokens", "kind", "choices"), [
+    ([0.9, 0.5], 4, "answer", ()),
+    ([0.9, 0.85], 4, "suggest", ("a", "b")),  # too close: margin only between different entries
+    ([0.6, 0.25], 4, "answer", ()),  # lower, but far ahead of the rest
+    ([0.6, 0.45], 4, "suggest", ("a", "b")),
+    ([0.45, 0.42, 0.41, 0.40, 0.40], 4, "suggest", ("a", "b", "c")),  # at most max_choices
+    ([0.9, 0.6, 0.3], 4, "answer", ()),
+    ([0.3], 4, "fallback", ()),
+    ([], 0, "fallback", ()),
+    ([0.95, 0.2], 1, "suggest", ("a",)),  # one word: never a fuzzy answer
+])
+def test_decision_policy(scores: list[float], n_tokens: int, kind: str, choices: tuple[str, ...]) -> None:
+    candidates = [_candidate(name, s) for name, s in zip("abcde", scores, strict=False)]
+    decision = decide(candidates, n_tokens=n_tokens, policy=POLICY)
+    assert (decision.kind, decision.choices) == (kind, choices)
+    assert decision.entry_id == ("a" if kind == "answer" else None)
+
+
+@pytest.mark.parametrize(("word_query", "word_doc", "kind"), [(1.0, 0.8, "answer"), (0.6, 0.8, "suggest"),
+                                                              (1.0, 0.3, "suggest")])
+def test_two_words_answer_only_when_a_phrasing_is_about_both(word_query: float, word_doc: float, kind: str) -> None:
+    candidates = [_candidate("a", 0.9, word_query=word_query, word_doc=word_doc), _candidate("b", 0.2)]
+    assert decide(candidates, n_tokens=2, policy=POLICY).kind == kind
