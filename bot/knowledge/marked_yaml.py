@@ -9,6 +9,7 @@ import yaml
 from bot.knowledge.loader import Problem
 
 _NULL = "tag:yaml.org,2002:null"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster, same marks
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def read_marked(path: Path, rel: str) -> tuple[Marked | None, list[Problem]]:
     except OSError as exc:
         return None, [Problem(rel, 1, f"cannot read the file: {exc.strerror or exc}")]
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from functools import lru_cache
 
 # Said around a question but carrying no meaning; removed from the text before cutting into words.
 FILLER_PHRASES = ("麻烦问一下", "我想问一下", "想请问一下", "我想了解一下", "我想咨询一下", "我想请问", "请问一下",
@@ -47,18 +48,44 @@ _NUMERAL_CONTEXT = re.compile(rf"(第)([{_CN_NUMBER}]+)|([{_CN_NUMBER}]+)(?=届|
 
 _converter = None
 _converter_lock = threading.Lock()
+_traditional: frozenset[str] | None = None  # every character OpenCC t2s may change; None: always convert
 
 
 def _t2s(text: str) -> str:
-    """Traditional → simplified with one OpenCC instance per process (built on first use)."""
-    global _converter
+    """Traditional → simplified with one OpenCC instance per process (built on first use).
+
+    Most messages are already simplified: OpenCC (pure Python, ~30 µs) only runs when a character it could
+    change is present.
+    """
+    global _converter, _traditional
     if _converter is None:
         with _converter_lock:
             if _converter is None:
                 import opencc
 
-                _converter = opencc.OpenCC("t2s")
+                converter = opencc.OpenCC("t2s")
+                converter.convert("測")  # loads the dictionaries
+                _traditional = _changeable(converter)
+                _converter = converter
+    if _traditional is not None and not any(ch in _traditional for ch in text):
+        return text
     return _converter.convert(text)
+
+
+def _changeable(converter) -> frozenset[str] | None:
+    """The characters the t2s dictionaries change (phrases included); None when their layout is unknown."""
+    try:
+        found: set[str] = set()
+        for _, _, table in converter.dict_cache.values():
+            for source, target in table.items():
+                first = target.split()[0] if isinstance(target, str) else str(target[0])
+                if len(source) != len(first):
+                    found.update(source)
+                else:
+                    found.update(a for a, b in zip(source, first, strict=True) if a != b)
+        return frozenset(found) if found else None
+    except (AttributeError, TypeError, ValueError, IndexError):
+        return None
 
 
 def chinese_number(numeral: str) -> str | None:
@@ -91,6 +118,7 @@ def _numerals(text: str) -> str:
     return _NUMERAL_CONTEXT.sub(repl, text)
 
 
+@lru_cache(maxsize=65_536)
 def normalize(text: str) -> str:
     """NFKC, lowercase, traditional → simplified, numerals, punctuation and filler phrases removed."""
     text = unicodedata.normalize("NFKC", text or "").lower()

@@ -1,0 +1,157 @@
+"""Match latency and start-up time, on the real knowledge and on synthetic knowledge of 3,000 and 30,000 questions.
+
+    python bench/match.py [--sizes 3000,30000] [--queries 400]
+
+Per knowledge: start-up = load + validate + index (jieba's dictionary already in memory; the cold start of a
+fresh process, dictionary included, is measured once separately); match = what the FAQ handler does per
+message (normalize, cut, retrieve, rerank, decide) on messages it has not seen before. Baselines in the
+same run over the same phrasings: a bare rapidfuzz `process.extract` (token_sort_ratio on pre-cut words, and
+WRatio on raw text).
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from rapidfuzz import fuzz, process, utils  # noqa: E402
+
+from bot.knowledge import faq as faq_section  # noqa: E402
+from bot.knowledge import load_knowledge  # noqa: E402
+from bot.matching import decide, normalize  # noqa: E402
+from tests.kbkit import TOPICS  # noqa: E402
+
+FILLERS = ("请问", "你好，", "我想问一下", "", "", "")
+OUT_OF_SCOPE = ("签证怎么办", "日元汇率多少", "东京天气怎么样", "机票多少钱", "哪家酒店好", "明天会下雨吗")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def synthetic_knowledge(real, questions: int, folder: Path, rng: random.Random) -> Path:
+    """A knowledge folder of `questions` phrasings (6 per entry) recombined from the real phrasings' words."""
+    index = real.extras["faq"].index
+    words = [t for d in index.docs for t in d.tokens]
+    chars = [c for w in words for c in w if "\u4e00" <= c <= "\u9fff"]
+    (folder / "faq").mkdir(parents=True)
+    (folder / "replies.yaml").write_text((ROOT / "knowledge" / "replies.yaml").read_text("utf-8"), "utf-8")
+    (folder / "topics.yaml").write_text(TOPICS, "utf-8")
+    names: set[str] = set()
+    lines: list[str] = []
+    for n in range(questions // 6):
+        name = ""
+        while not name or name in names:
+            name = "".join(rng.sample(chars, 3))
+        names.add(name)
+        template = rng.choice(index.docs).tokens
+        phrasings = [name + "".join(template)]
+        for _ in range(5):
+            picked = rng.sample(words, rng.randint(2, 5))
+            phrasings.append(name + "".join(picked) + str(rng.randint(0, 9999)))
+        lines.append(f"- id: synthetic-{n}\n  question: {phrasings[0]}\n  similar:\n")
+        lines.extend(f"    - {p}\n" for p in phrasings[1:])
+        lines.append(f"  answer: {name}的答案\n  source: general\n")
+    (folder / "faq" / "synthetic.yaml").write_text("".join(lines), "utf-8")
+    return folder
+
+
+def messages(knowledge, count: int, rng: random.Random) -> list[str]:
+    """Unseen messages: phrasings with a word dropped and a filler added, and some out-of-scope ones."""
+    docs = knowledge.extras["faq"].index.docs
+    out = []
+    for n in range(count):
+        if n % 8 == 0:
+            out.append(rng.choice(OUT_OF_SCOPE) + str(n))
+            continue
+        doc = rng.choice(docs)
+        tokens = list(doc.tokens)
+        if len(tokens) > 2:
+            tokens.pop(rng.randrange(len(tokens)))
+        out.append(rng.choice(FILLERS) + "".join(tokens) + "？" * (n % 2))
+    return out
+
+
+def time_matching(knowledge, texts: list[str]) -> list[float]:
+    """Milliseconds per message for the FAQ handler's work (no cache: every message is analysed afresh)."""
+    index = knowledge.extras["faq"].index
+    spent = []
+    for text in texts:
+        start = time.perf_counter()
+        analysis = index.tokenizer.analyze(text)
+        if index.exact(analysis) is None:
+            decide(index.rank(analysis), n_tokens=len(analysis.tokens))
+        spent.append((time.perf_counter() - start) * 1000)
+    return spent
+
+
+def time_baselines(knowledge, texts: list[str]) -> tuple[list[float], list[float]]:
+    """Milliseconds per message for bare rapidfuzz over the same phrasings."""
+    index = knowledge.extras["faq"].index
+    joined = [d.joined for d in index.docs]
+    raw = [utils.default_process(d.text) for d in index.docs]
+    cut, wratio = [], []
+    for text in texts:
+        start = time.perf_counter()
+        process.extract(" ".join(index.tokenizer.analyze(text).tokens), joined, scorer=fuzz.token_sort_ratio, limit=5)
+        cut.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        process.extract(utils.default_process(text), raw, scorer=fuzz.WRatio, limit=5)
+        wratio.append((time.perf_counter() - start) * 1000)
+    return cut, wratio
+
+
+def load_timed(folder: Path):
+    faq_section._BUILT.clear()  # measure a real build, not the reuse of an identical earlier one
+    normalize.cache_clear()
+    start = time.perf_counter()
+    knowledge = load_knowledge(folder)
+    return knowledge, time.perf_counter() - start
+
+
+def cold_start() -> float:
+    """Seconds for a fresh process to import the bot and load the real knowledge (jieba dictionary included)."""
+    code = (f"import sys, time; sys.path.insert(0, {str(ROOT)!r}); t = time.perf_counter(); "
+            "from bot.knowledge import load_knowledge; from bot import PROJECT_ROOT; "
+            "load_knowledge(PROJECT_ROOT / 'knowledge'); print(time.perf_counter() - t)")
+    return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+
+
+def main() -> None:
+    """Print one line per knowledge size."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="3000,30000")
+    parser.add_argument("--queries", type=int, default=400)
+    args = parser.parse_args()
+    rng = random.Random(42)
+    print(f"cold start (new process: imports, jieba dictionary, real knowledge): {cold_start():.2f} s")
+    real, _ = load_timed(ROOT / "knowledge")
+    sets = [("real", ROOT / "knowledge")]
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in (int(s) for s in args.sizes.split(",") if s):
+            sets.append((f"{size:,}", synthetic_knowledge(real, size, Path(tmp) / str(size), rng)))
+        print(f"{'knowledge':>10} {'questions':>9} {'start-up':>9} {'p50 ms':>7} {'p99 ms':>7} "
+              f"{'rf-cut p50':>10} {'WRatio p50':>10} {'vs rf-cut':>9}")
+        for label, folder in sets:
+            knowledge, startup = load_timed(folder)
+            texts = messages(knowledge, args.queries, rng)
+            time_matching(knowledge, texts[:20])  # warm-up
+            ours = time_matching(knowledge, texts)
+            cut, wratio = time_baselines(knowledge, texts)
+            p50, p99 = statistics.median(ours), percentile(ours, 0.99)
+            print(f"{label:>10} {len(knowledge.extras['faq'].index.docs):>9,} {startup:>8.2f}s {p50:>7.2f} "
+                  f"{p99:>7.2f} {statistics.median(cut):>10.2f} {statistics.median(wratio):>10.2f} "
+                  f"{p50 / statistics.median(cut):>8.2f}x")
+
+
+if __name__ == "__main__":
+    main()
