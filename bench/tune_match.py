@@ -13,7 +13,7 @@ import argparse
 import heapq
 import random
 import sys
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,19 +78,44 @@ def main() -> None:
     rows = collect(index)
     print("current:", evaluate(rows, index.weights, DEFAULT_POLICY))
     rng = random.Random(args.seed)
-    found = []
-    for _ in range(args.samples):
-        weights = Weights(**{name: rng.choice((0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4)) for name in SIGNALS})
-        policy = Policy(answer=rng.choice((0.5, 0.55, 0.6, 0.65, 0.7)),
-                        margin=rng.choice((0.03, 0.05, 0.08, 0.12)),
-                        answer_low=rng.choice((0.4, 0.45, 0.5, 0.55)),
-                        margin_high=rng.choice((0.12, 0.15, 0.2, 0.25, 0.3)),
-                        suggest=rng.choice((0.3, 0.35, 0.4)), short_doc_cover=rng.choice((0.4, 0.5, 0.6, 0.7)))
-        figures = evaluate(rows, weights, policy)
-        found.append((objective(figures), figures, weights, policy))
+    found = [_tried(rows, _random_weights(rng), _random_policy(rng)) for _ in range(args.samples)]
     found.sort(key=lambda item: -item[0])
-    for score, figures, weights, policy in found[:10]:
+    for _ in range(args.samples // 4):  # then small steps around the best settings so far
+        _, _, weights, policy = rng.choice(found[:5])
+        found.append(_tried(rows, _nudge(weights, rng), _nudge(policy, rng)))
+        found.sort(key=lambda item: -item[0])
+    for score, figures, weights, policy in found[:8]:
         print(f"{score:.3f} {figures}\n    {weights}\n    {policy}")
+
+
+WEIGHT_STEPS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4)
+POLICY_CHOICES = {"answer": (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7), "margin": (0.0, 0.02, 0.04, 0.06, 0.08, 0.12),
+                  "answer_low": (0.35, 0.4, 0.45, 0.5, 0.55), "margin_high": (0.1, 0.15, 0.2, 0.25, 0.3),
+                  "suggest": (0.25, 0.3, 0.35, 0.4), "short_doc_cover": (0.4, 0.5, 0.6, 0.7)}
+
+
+def _tried(rows: list[tuple], weights: Weights, policy: Policy) -> tuple:
+    figures = evaluate(rows, weights, policy)
+    return objective(figures), figures, weights, policy
+
+
+def _random_weights(rng: random.Random) -> Weights:
+    return Weights(**{name: rng.choice(WEIGHT_STEPS) for name in SIGNALS})
+
+
+def _random_policy(rng: random.Random) -> Policy:
+    return Policy(**{name: rng.choice(values) for name, values in POLICY_CHOICES.items()})
+
+
+def _nudge(setting, rng: random.Random):
+    """The same setting with one value moved by a small step."""
+    if isinstance(setting, Weights):
+        name = rng.choice(SIGNALS)
+        value = max(0.0, round(getattr(setting, name) + rng.choice((-0.05, 0.05)), 2))
+    else:
+        name = rng.choice(list(POLICY_CHOICES))
+        value = max(0.0, round(getattr(setting, name) + rng.choice((-0.02, 0.02)), 2))
+    return replace(setting, **{name: value})
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from functools import lru_cache
 from operator import itemgetter
 
 from bot.matching.phrasings import Conflict, ConflictFinder, IndexEntry, Phrasing
-from bot.matching.rerank import Doc, QueryView, Signals, Weights, signals, sound_of
+from bot.matching.rerank import Doc, QueryView, Signals, Weights, fuzzy_text, signals, sound_of
 from bot.matching.terms import TermIndex, char_pairs
 from bot.matching.tokenize import Analysis, DomainTokenizer, Lexicon
 
@@ -50,6 +50,7 @@ class FaqIndex:
     words: TermIndex
     pairs: TermIndex
     answers: TermIndex
+    entry_words: TermIndex
     entry_docs: list[list[int]]
     exact_phrasings: dict[tuple[str, ...], int]
     exact_keywords: dict[tuple[str, ...], int]
@@ -70,23 +71,29 @@ class FaqIndex:
                 tokens = tokenizer.analyze(phrasing.text).tokens
                 if tokens and finder.phrasing(n, phrasing, tokens):
                     docs.append(Doc(entry=n, text=phrasing.text, kind=phrasing.kind, ref=phrasing.ref, tokens=tokens,
-                                    words=frozenset(tokens), pairs=char_pairs(tokens), joined=" ".join(tokens),
+                                    words=frozenset(tokens), pairs=char_pairs(tokens), joined=fuzzy_text(tokens),
                                     sound=sound_of(tokens)))
             keywords.extend((n, k, tokenizer.analyze(k.text)) for k in entry.keywords)
         finder.keywords(keywords)
         owners = [d.entry for d in docs]
         answer_words = [frozenset(tokenizer.analyze(e.answer).tokens) for e in entries]
         entry_docs: list[list[int]] = [[] for _ in entries]
+        entry_words: list[set[str]] = [set() for _ in entries]
         for doc_id, doc in enumerate(docs):
             entry_docs[doc.entry].append(doc_id)
+            entry_words[doc.entry].update(doc.words)
+        for n, _, analysis in keywords:
+            entry_words[n].update(analysis.tokens)
         index = cls(tokenizer=tokenizer, entries=entries, docs=docs,
                     words=TermIndex([d.words for d in docs], owners, len(entries)),
                     pairs=TermIndex([d.pairs for d in docs], owners, len(entries)),
                     answers=TermIndex(answer_words, list(range(len(entries))), len(entries)),
+                    entry_words=TermIndex([frozenset(w) for w in entry_words], list(range(len(entries))), len(entries)),
                     entry_docs=entry_docs, exact_phrasings=finder.exact_phrasings,
                     exact_keywords=finder.exact_keywords, keyword_entries=finder.keyword_entries,
                     conflicts=finder.conflicts, weights=weights or Weights())
         uses = Counter(t for d in docs for t in d.tokens)
+        tokenizer.add_place_stems(uses)
         tokenizer.enable_repair({**dict.fromkeys(tokenizer.domain_words, 0), **uses})
         index.analyze = lru_cache(maxsize=4096)(tokenizer.analyze)  # type: ignore[method-assign]
         return index
@@ -129,14 +136,17 @@ class FaqIndex:
         for reading, penalty in readings:
             if not reading.tokens:
                 continue
-            view = QueryView.of(reading, self.words, self.pairs, self.answers, penalty=penalty)
+            view = QueryView.of(reading, self.words, self.pairs, self.answers, self.entry_words, penalty=penalty)
             in_answers: dict[int, float] = {}
             self.answers.accumulate(view.words, in_answers)
+            in_entries: dict[int, float] = {}
+            self.entry_words.accumulate(view.words, in_entries)
             for doc_id in self._retrieve(view, in_answers):
                 doc = self.docs[doc_id]
                 keyword = any(doc.entry in self.keyword_entries.get(t, ()) for t in view.words)
                 yield view, doc_id, signals(view, doc, words=self.words, pairs=self.pairs, doc_id=doc_id,
                                             answer_cover=in_answers.get(doc.entry, 0.0) / view.answer_mass,
+                                            entry_cover=in_entries.get(doc.entry, 0.0) / view.entry_mass,
                                             keyword=keyword)
 
     def _retrieve(self, view: QueryView, in_answers: dict[int, float]) -> set[int]:

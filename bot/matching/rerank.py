@@ -1,6 +1,7 @@
 """Rerank signals for one message against one phrasing, and how they add up to a score in [0, 1]."""
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,6 +14,15 @@ from bot.matching.tokenize import Analysis, token_syllables
 def sound_of(tokens: Sequence[str]) -> tuple[str, ...]:
     """The pinyin syllables of a word sequence."""
     return tuple(s for t in tokens for s in token_syllables(t))
+
+
+def fuzzy_text(tokens: Sequence[str]) -> str:
+    """The words joined for rapidfuzz, each number folded into one private-use character.
+
+    Character edits inside Chinese words are near misses worth scoring, but 2007 and 2017 are different years:
+    a number either matches whole or not at all.
+    """
+    return " ".join(chr(0xE000 + zlib.crc32(t.encode()) % 6000) if t.isdigit() else t for t in tokens)
 
 
 @dataclass(frozen=True)
@@ -42,16 +52,18 @@ class QueryView:
     word_mass: float
     pair_mass: float
     answer_mass: float
+    entry_mass: float
     penalty: float
 
     @classmethod
-    def of(cls, reading: Analysis, words: TermIndex, pairs: TermIndex, answers: TermIndex, *,
+    def of(cls, reading: Analysis, words: TermIndex, pairs: TermIndex, answers: TermIndex, entries: TermIndex, *,
            penalty: float = 0.0) -> QueryView:
         tokens = reading.tokens
         word_set, pair_set = frozenset(tokens), char_pairs(tokens)
-        return cls(tokens=tokens, words=word_set, pairs=pair_set, joined=" ".join(tokens), sound=sound_of(tokens),
+        return cls(tokens=tokens, words=word_set, pairs=pair_set, joined=fuzzy_text(tokens), sound=sound_of(tokens),
                    word_mass=words.mass(word_set) or 1.0, pair_mass=pairs.mass(pair_set) or 1.0,
-                   answer_mass=answers.mass(word_set) or 1.0, penalty=penalty)
+                   answer_mass=answers.mass(word_set) or 1.0, entry_mass=entries.mass(word_set) or 1.0,
+                   penalty=penalty)
 
 
 @dataclass(frozen=True)
@@ -66,34 +78,36 @@ class Signals:
     sound: float  # pinyin similarity: homophone typos
     keyword: float  # the message contains one of the entry's keywords
     answer: float  # IDF share of the message's words found in the entry's answer
+    entry: float  # IDF share of the message's words found in any phrasing or keyword of the entry
 
 
 @dataclass(frozen=True)
 class Weights:
     """How the signals add up (set on the labelled dev questions, see bench/tune_match.py)."""
 
-    sort_ratio: float = 0.40
-    word_query: float = 0.30
-    word_doc: float = 0.0
-    pair_query: float = 0.20
-    pair_doc: float = 0.0
-    sound: float = 0.40
-    keyword: float = 0.15
-    answer: float = 0.30
+    sort_ratio: float = 0.15
+    word_query: float = 0.00
+    word_doc: float = 0.10
+    pair_query: float = 0.05
+    pair_doc: float = 0.00
+    sound: float = 0.35
+    keyword: float = 0.10
+    answer: float = 0.20
+    entry: float = 0.40
     repaired_penalty: float = 0.03
 
     def combine(self, s: Signals) -> float:
         """The weighted sum, scaled so that every signal at 1.0 gives 1.0."""
         total = (self.sort_ratio * s.sort_ratio + self.word_query * s.word_query + self.word_doc * s.word_doc
                  + self.pair_query * s.pair_query + self.pair_doc * s.pair_doc + self.sound * s.sound
-                 + self.keyword * s.keyword + self.answer * s.answer)
+                 + self.keyword * s.keyword + self.answer * s.answer + self.entry * s.entry)
         scale = (self.sort_ratio + self.word_query + self.word_doc + self.pair_query + self.pair_doc + self.sound
-                 + self.keyword + self.answer)
+                 + self.keyword + self.answer + self.entry)
         return total / scale if scale else 0.0
 
 
 def signals(query: QueryView, doc: Doc, *, words: TermIndex, pairs: TermIndex, doc_id: int,
-            answer_cover: float, keyword: bool) -> Signals:
+            answer_cover: float, entry_cover: float, keyword: bool) -> Signals:
     """Every signal of one message reading against one phrasing."""
     shared_words = words.shared(query.words, doc.words)
     shared_pairs = pairs.shared(query.pairs, doc.pairs)
@@ -107,4 +121,5 @@ def signals(query: QueryView, doc: Doc, *, words: TermIndex, pairs: TermIndex, d
         sound=fuzz.ratio(query.sound, doc.sound) / 100,
         keyword=1.0 if keyword else 0.0,
         answer=answer_cover,
+        entry=entry_cover,
     )

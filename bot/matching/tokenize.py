@@ -11,6 +11,7 @@ from functools import lru_cache
 from bot.matching.homophones import HomophoneRepair, syllables
 from bot.matching.normalize import QUESTION_WORD_FORMS, QUESTION_WORDS, STOPWORDS, normalize
 
+PLACE_SUFFIXES = ("县", "市", "府", "省", "町", "村")
 _base = None
 _base_lock = threading.Lock()
 _SPACE = re.compile(r"\s+")
@@ -90,6 +91,16 @@ class DomainTokenizer:
             added.add(word)
         self.domain_words = frozenset(added)
         self.repair: HomophoneRepair | None = None
+
+    def add_place_stems(self, vocabulary: Iterable[str]) -> None:
+        """长野 → 长野县, 名张 → 名张市: a place typed without its suffix, when the knowledge never uses the bare
+        stem as a word of its own. Called once at build, after the phrasings are cut (they do not contain the
+        stems, so they need no second cut)."""
+        used = set(vocabulary)
+        for word in sorted(self.domain_words | used):
+            stem = word[:-1]
+            if word.endswith(PLACE_SUFFIXES) and len(stem) >= 2 and stem not in used and stem not in self.synonyms:
+                self.synonyms[stem] = self.synonyms.get(word, word)  # not added to jieba: that could re-cut word
 
     def enable_repair(self, vocabulary: Mapping[str, int]) -> None:
         """Fix homophone typos (电化 → 电话) towards words the knowledge uses (word → uses); once, at build."""
