@@ -22,8 +22,10 @@ def dedup_key(store: Store, message: BaseMessage) -> str:
     return store.keys.evt(message.source, str(message.time), event)
 
 
-# What a first copy produces: the rendered reply, and Redis writes to send along with it (or None).
-Produce = Callable[[list | None], tuple[str, Callable[[Any], None] | None]]
+# Queues writes on the pipeline that stores the reply; returns what to call with the pipeline's results.
+Writes = Callable[[Any], Callable[[list], None]]
+# What a first copy produces: the rendered reply, and the writes to send along with it (or None).
+Produce = Callable[[list | None], tuple[str, Writes | None]]
 Read = Callable[[Any], None]
 
 
@@ -77,14 +79,15 @@ class ReplyCache:
             read(pipe)
         return pipe.execute()
 
-    def _keep(self, key: str, rendered: str, writes: Callable[[Any], None] | None) -> None:
+    def _keep(self, key: str, rendered: str, writes: Writes | None) -> None:
         """Replace the claim with the rendered reply, for the retries to come, with the caller's writes."""
 
         def write(r: Any) -> None:
             pipe = r.pipeline(transaction=False)
             pipe.set(key, rendered.encode(), ex=self.ttl)
-            if writes is not None:
-                writes(pipe)
-            pipe.execute()
+            done = writes(pipe) if writes is not None else None
+            results = pipe.execute()
+            if done is not None:
+                done(results)
 
         self.store.safe(write, None)

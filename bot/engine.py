@@ -24,6 +24,10 @@ log = logging.getLogger(__name__)
 PAGE_BYTES = TEXT_LIMIT_BYTES - 200
 
 InboundHook = Callable[[Context], None]
+# A hook whose Redis work rides on the pipeline that stores the reply (no round trip of its own): it queues
+# commands on the pipeline and may return a callback that receives the results of exactly those commands.
+PipelinedHook = Callable[[Context, Any], Callable[[list], None] | None]
+Writes = Callable[[Any], Callable[[list], None]]
 
 
 @dataclass
@@ -37,6 +41,7 @@ class Engine:
     edge: Edge
     replies: ReplyCache = field(init=False)
     after_inbound: list[InboundHook] = field(default_factory=list)
+    inbound_writes: list[PipelinedHook] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.replies = ReplyCache(self.store)
@@ -65,13 +70,11 @@ class Engine:
         openid = str(message.source)
         session_key = self.store.keys.session(openid)
 
-        def produce(prefetched: list | None) -> tuple[str, Callable[[Any], None] | None]:
+        def produce(prefetched: list | None) -> tuple[str, Writes | None]:
             session = Session.from_hash(openid, prefetched[0]) if prefetched else None
             ctx = self.context(message, session=session)
             reply = self.run(ctx)
-            if ctx.store is None:
-                return self.edge.render(reply, message), None
-            return self.edge.render(reply, message), lambda pipe: ctx.session.queue_save(pipe, self.store)
+            return self.edge.render(reply, message), self.writes_for(ctx)
 
         return self.replies.once(dedup_key(self.store, message), produce,
                                  reads=(lambda pipe: pipe.hgetall(session_key),))
@@ -82,8 +85,46 @@ class Engine:
         if trace is not None:
             ctx.trace = trace
         reply = self.run(ctx)
-        ctx.session.save(ctx.store)
+        writes = self.writes_for(ctx)
+        if writes is not None:
+
+            def send(r: Any) -> None:
+                pipe = r.pipeline(transaction=False)
+                done = writes(pipe)
+                done(pipe.execute() if len(pipe) else [])
+
+            self.store.safe(send, None)
         return reply
+
+    def writes_for(self, ctx: Context) -> Writes | None:
+        """What goes to Redis with the reply: the session when changed, and the pipelined hooks' commands."""
+        if ctx.store is None:
+            return None
+        hooks = [] if ctx.trace.get("handler") == "error" else self.inbound_writes
+
+        def queue(pipe: Any) -> Callable[[list], None]:
+            ctx.session.queue_save(pipe, self.store)
+            callbacks = []
+            for hook in hooks:
+                start = len(pipe)
+                try:
+                    after = hook(ctx, pipe)
+                except Exception:
+                    log.exception("inbound hook %r failed for openid=%s", hook, ctx.openid)
+                    continue
+                if after is not None:
+                    callbacks.append((hook, start, len(pipe), after))
+
+            def done(results: list) -> None:
+                for hook, start, end, after in callbacks:
+                    try:
+                        after(results[start:end])
+                    except Exception:  # the reply is rendered and stored: a hook must not lose it
+                        log.exception("inbound hook %r failed after the write for openid=%s", hook, ctx.openid)
+
+            return done
+
+        return queue
 
     def run(self, ctx: Context) -> Reply:
         """Handlers, pagination, then the after-inbound hooks; a handler that raises gives the error text."""

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot.push.queue import enqueue
-from bot.push.window import activity_kind, record_activity
+from bot.push.window import activity_kind, queue_activity, record_activity
 from bot.router import Context
 
 if TYPE_CHECKING:
@@ -30,7 +31,24 @@ def on_inbound(ctx: Context) -> None:
     store.safe(record, None)
 
 
+def queue_inbound(ctx: Context, pipe: object) -> Callable[[list], None] | None:
+    """`on_inbound` riding on the webhook's reply write (no round trip of its own)."""
+    store = ctx.store
+    kind = activity_kind(ctx.message)
+    if store is None or kind is None:
+        return None
+    queue_activity(pipe, store, ctx.openid, kind, now=ctx.now)
+
+    def after(results: list) -> None:
+        waiting = int(results[-1])
+        if waiting and store.redis.set(store.keys.pending_job(ctx.openid), "1", nx=True, ex=600):
+            enqueue(store, "bot.push.pending.deliver_pending", ctx.openid)
+            ctx.trace["pending_queued"] = waiting
+
+    return after
+
+
 def install(engine: Engine) -> None:
-    """Plugin installer: hook `on_inbound` into the engine once."""
-    if on_inbound not in engine.after_inbound:
-        engine.after_inbound.append(on_inbound)
+    """Plugin installer: hook into the engine once (pipelined with the reply's write)."""
+    if queue_inbound not in engine.inbound_writes:
+        engine.inbound_writes.append(queue_inbound)

@@ -27,9 +27,16 @@ def activity_kind(message: BaseMessage) -> str | None:
 def record_activity(store: Store, openid: str, kind: str, *, now: float,
                     settings: PushSettings | None = None) -> int:
     """Open the follower's window; returns how many articles wait in their pending list (one round trip)."""
+    pipe = store.redis.pipeline(transaction=False)
+    queue_activity(pipe, store, openid, kind, now=now, settings=settings)
+    return int(pipe.execute()[-1])
+
+
+def queue_activity(pipe: object, store: Store, openid: str, kind: str, *, now: float,
+                   settings: PushSettings | None = None) -> None:
+    """Queue record_activity's commands on `pipe` (the webhook's reply write); the last one is the LLEN."""
     settings = settings or PushSettings()
     key = store.keys.window(openid)
-    pipe = store.redis.pipeline(transaction=False)
     if kind == "message":
         pipe.hset(key, mapping={"l": f"{now:.3f}", "ln": 0})
         pipe.zadd(store.keys.active, {openid: now})
@@ -37,7 +44,6 @@ def record_activity(store: Store, openid: str, kind: str, *, now: float,
         pipe.hset(key, mapping={"s": f"{now:.3f}", "sn": 0})
     pipe.expire(key, settings.long_window + 3600)  # a window outlives neither kind of opening
     pipe.llen(store.keys.pending(openid))
-    return int(pipe.execute()[-1])
 
 
 def in_window_count(store: Store, *, now: float, settings: PushSettings | None = None) -> int:
