@@ -45,7 +45,12 @@ class KnowledgeHolder:
             return False  # another thread is already loading; keep serving
         try:
             self._checked = time.monotonic()
-            signature = _stat_signature(self.root)
+            try:
+                signature = _stat_signature(self.root)
+            except OSError as exc:  # a file vanished mid-walk (an editor saving it): look again next time
+                log.info("knowledge folder changing while checked (%s); keeping version %s", exc,
+                         self._knowledge.version)
+                return False
             if signature == self._signature:
                 return False
             self._signature = signature
