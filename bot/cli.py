@@ -4,11 +4,15 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from bot.cli_kb import ask, kb, report
 from bot.config import Config, ConfigError
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def load_config(*, demo: bool) -> Config:
@@ -16,6 +20,18 @@ def load_config(*, demo: bool) -> Config:
         return Config.from_env(demo=demo)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def build_app(config: Config) -> Flask:
+    """The webhook app, or a sentence (not a traceback) when the knowledge folder cannot be loaded."""
+    from bot.knowledge import KnowledgeError
+    from webhooks import create_app
+
+    try:
+        return create_app(config)
+    except KnowledgeError as exc:
+        raise click.ClickException(f"the knowledge folder {config.knowledge_dir} has errors, fix them first "
+                                   f"(bot kb check lists them):\n{exc}") from exc
 
 
 @click.group()
@@ -32,9 +48,7 @@ def cli(verbose: bool) -> None:
 def serve(host: str, port: int) -> None:
     """Run the webhook (demo token and embedded Redis when nothing is configured)."""
     config = load_config(demo=True)
-    from webhooks import create_app
-
-    app = create_app(config)
+    app = build_app(config)
     engine = app.extensions["clairbot"]
     store_desc = config.redis_url or f"embedded Redis, data in {config.data_dir}/clairbot.rdb"
     click.echo(f"CLAIR bot serving on http://{host}:{port}/wechat")
@@ -55,9 +69,7 @@ def chat(openid: str) -> None:
     """Talk to the bot in the terminal, through the same signed-XML path as WeChat."""
     config = load_config(demo=True)
     from bot.chat import WebhookClient
-    from webhooks import create_app
-
-    client = WebhookClient(create_app(config), token=config.token, openid=openid)
+    client = WebhookClient(build_app(config), token=config.token, openid=openid)
     click.echo("与机器人对话（输入 /follow 模拟关注，/click KEY 模拟菜单，/quit 退出）")
     click.echo("bot> " + client.event("subscribe").replace("\n", "\nbot> "))
     while True:

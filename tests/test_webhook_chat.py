@@ -40,3 +40,14 @@ def test_chat_with_a_bad_environment_explains(redis_url, tmp_path):
     result = CliRunner().invoke(cli, ["chat"], env={"REDIS_URL": "nonsense", "BOT_DATA_DIR": str(tmp_path)})
     assert result.exit_code == 1
     assert "REDIS_URL" in result.output and "Traceback" not in result.output
+
+
+def test_chat_with_broken_knowledge_names_the_file_and_line(redis_url, tmp_path):
+    broken = tmp_path / "knowledge"
+    broken.mkdir()
+    (broken / "replies.yaml").write_text("welcome: [unclosed\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["chat"], env={"REDIS_URL": redis_url, "KNOWLEDGE_DIR": str(broken),
+                                                    "BOT_DATA_DIR": str(tmp_path / "var")})
+    assert result.exit_code == 1
+    assert "replies.yaml:" in result.output and "YAML syntax error" in result.output
+    assert "Traceback" not in result.output
