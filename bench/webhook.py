@@ -232,11 +232,12 @@ def main() -> None:
     procs: list[subprocess.Popen] = []
     try:
         redis_url = args.redis_url
+        prefix = f"clairbot-bench-{os.getpid()}:"  # removed at the end when the Redis is not our own
         if redis_url is None:
             redis_url, redis_proc = start_redis(tmp)
             procs.append(redis_proc)
         env = {**os.environ, "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID, "WECHAT_ENCODING_AES_KEY": AES_KEY,
-               "REDIS_URL": redis_url, "REDIS_KEY_PREFIX": "bench:", "KNOWLEDGE_DIR": str(ROOT / "knowledge"),
+               "REDIS_URL": redis_url, "REDIS_KEY_PREFIX": prefix, "KNOWLEDGE_DIR": str(ROOT / "knowledge"),
                "BOT_DATA_DIR": str(tmp), "WECHAT_API_BASE_URL": "http://127.0.0.1:9"}
         bare_port, bare = start_gunicorn("webhook:bare_app()", args.workers, env, ["--chdir", str(ROOT / "bench")])
         procs.append(bare)
@@ -283,6 +284,18 @@ def main() -> None:
         for proc in reversed(procs):
             stop(proc)
         shutil.rmtree(tmp, ignore_errors=True)
+        if args.redis_url:
+            forget_keys(args.redis_url, prefix)
+
+
+def forget_keys(redis_url: str, prefix: str) -> None:
+    """Delete what the run wrote into a Redis that is not the bench's own."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+    for start in range(0, len(keys), 500):
+        client.delete(*keys[start:start + 500])
 
 
 if __name__ == "__main__":
