@@ -16,6 +16,7 @@ from bot.store import Store
 LOCK_TIMEOUT = 30  # seconds a refresher may hold the lock (a token fetch takes well under a second)
 LOCK_WAIT = 35  # seconds a process waits for another's refresh before giving up
 REQUEST_TIMEOUT = (3.05, 10)  # connect, read
+CACHE_SECONDS = 30  # how long a process reuses the token it read from Redis
 
 
 class RewriteAdapter(HTTPAdapter):
@@ -49,10 +50,19 @@ class SharedTokenClient(WeChatClient):
         self._redis = redis_client
         self._lock_key = lock_key
         self._seen = threading.local()  # the token this thread last used or found stale
+        self._cached: tuple[str, float] | None = None  # (token, until): saves two Redis reads per call
 
     @property
     def access_token(self) -> str:
-        token = super().access_token
+        cached = self._cached
+        if cached is not None and time.time() < cached[1]:
+            token = cached[0]
+        else:
+            token = super().access_token
+            expires_at = self.expires_at or 0
+            # Re-read from Redis at least every CACHE_SECONDS: another process may have refreshed it. A
+            # rejected token (40001) goes through fetch_access_token, which looks in Redis first anyway.
+            self._cached = (token, min(time.time() + CACHE_SECONDS, expires_at - 120))
         self._seen.token = token
         return token
 
@@ -66,8 +76,9 @@ class SharedTokenClient(WeChatClient):
             current = self.session.get(self.access_token_key)
             expires_at = self.expires_at or 0
             if current and current != stale and expires_at - time.time() > 60:
-                self._seen.token = current
+                self._seen.token, self._cached = current, None
                 return {"access_token": current, "expires_in": int(expires_at - time.time())}
+            self._cached = None
             result = self._fetch_access_token(
                 url=f"{DEFAULT_API_BASE}/cgi-bin/token",
                 params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},

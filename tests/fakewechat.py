@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import sys
 import threading
 import time
 from collections import Counter, defaultdict
@@ -71,6 +72,7 @@ class FakeWeChat:
         self.clientmsgids: set[str] = set()
         self.menu: dict | None = None
         self.injected: list[list] = []
+        self.span: dict[str, list[float]] = {}  # path → [first call, last call] (wall clock), for benchmarks
         self._ids = itertools.count(100)
         self.server: ThreadingHTTPServer | None = None
 
@@ -137,6 +139,7 @@ class FakeWeChat:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out at once, not 40 ms apart
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -167,7 +170,12 @@ class FakeWeChat:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request: object, client_address: object) -> None:
+                if not isinstance(sys.exc_info()[1], ConnectionError):  # a killed worker's socket is expected
+                    super().handle_error(request, client_address)
+
+        self.server = Server(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -185,6 +193,8 @@ class FakeWeChat:
             answer = self._answer(path, query, body)
             code = answer.get("errcode", 0) if isinstance(answer, dict) else DROP
             self.counts[path] += 1
+            moment = time.time()
+            self.span.setdefault(path, [moment, moment])[1] = moment
             if self.record:
                 self.calls.append(Call(method, path, query, body, code))
         if path.endswith("/token") and self.token_delay:

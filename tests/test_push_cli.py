@@ -55,7 +55,6 @@ def test_list_shows_each_article_with_status_and_counts(bot, rt, fake, push_know
 def test_list_names_deliveries_left_unknown_by_a_crash(bot, rt, push_knowledge):
     kit.write_article(push_knowledge, "crashed", topics=["tourism"])
     rt.redis.hset(rt.keys.push_ledger("crashed"), "oUNKNOWN00000000000000000000", f"c:{time.time() - 3600:.3f}:l")
-    rt.redis.hincrby(rt.keys.push_state("crashed"), "claimed", 1)
     out = bot("push", "list", "--unknown").output
     assert "1 deliveries have an unknown outcome" in out and "oUNKNOWN00000000000000000000" in out
 

@@ -30,21 +30,20 @@ local function take(wkey, which)
 end
 """
 # KEYS: ledger, window, pending list, state   ARGV: openid, now, article, lw, lc, sw, sc
+# HSETNX is the claim: whoever sets the entry first owns the delivery; a later scan finds it and skips.
 CLAIM = _SLOT + """
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 'dup' end
 local now = tonumber(ARGV[2])
 local free = slot(KEYS[2], now, tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]))
 local behind = redis.call('LLEN', KEYS[3]) > 0
 if behind or free == 'full' or free == 'closed' then
-  redis.call('HSET', KEYS[1], ARGV[1], 'p')
+  if redis.call('HSETNX', KEYS[1], ARGV[1], 'p') == 0 then return 'dup' end
   redis.call('RPUSH', KEYS[3], ARGV[3])
   redis.call('HINCRBY', KEYS[4], 'pending', 1)
   if behind and (free == 'l' or free == 's') then return 'behind' end
   return free
 end
+if redis.call('HSETNX', KEYS[1], ARGV[1], 'c:' .. ARGV[2] .. ':' .. free) == 0 then return 'dup' end
 take(KEYS[2], free)
-redis.call('HSET', KEYS[1], ARGV[1], 'c:' .. ARGV[2] .. ':' .. free)
-redis.call('HINCRBY', KEYS[4], 'claimed', 1)
 return free
 """
 CLAIM_PENDING = _SLOT + """
@@ -59,7 +58,6 @@ take(KEYS[2], free)
 redis.call('LREM', KEYS[3], 1, ARGV[3])
 redis.call('HSET', KEYS[1], ARGV[1], 'c:' .. ARGV[2] .. ':' .. free)
 redis.call('HINCRBY', KEYS[4], 'pending', -1)
-redis.call('HINCRBY', KEYS[4], 'claimed', 1)
 return free
 """
 # KEYS: ledger, pending list, state   ARGV: openid, article, new status, counter
@@ -71,7 +69,7 @@ redis.call('HINCRBY', KEYS[3], 'pending', -1)
 redis.call('HINCRBY', KEYS[3], ARGV[4], 1)
 return 1
 """
-COUNTERS = ("sent", "pending", "claimed", "dropped", "failed", "expired", "cancelled")
+COUNTERS = ("sent", "pending", "dropped", "failed", "expired", "cancelled")  # one per final status
 
 
 @dataclass(frozen=True)
@@ -119,12 +117,11 @@ class Ledger:
     def _resolve(self, claim: Claim, status: str, counter: str | None, *, refund: bool = False,
                  pending_front: bool = False) -> None:
         k = self.keys
-        pipe = self.redis.pipeline(transaction=True)
+        pipe = self.redis.pipeline(transaction=False)  # one round trip; Redis runs them in order
         if status:
             pipe.hset(k.push_ledger(claim.article), claim.openid, status)
         else:
             pipe.hdel(k.push_ledger(claim.article), claim.openid)
-        pipe.hincrby(k.push_state(claim.article), "claimed", -1)
         if counter:
             pipe.hincrby(k.push_state(claim.article), counter, 1)
         if refund:
@@ -172,9 +169,15 @@ class Ledger:
         self.redis.delete(self.keys.pending(openid))
 
     def counts(self, article: str) -> dict[str, int]:
-        """The article's counters (sent, pending, claimed…)."""
-        raw = self.redis.hmget(self.keys.push_state(article), list(COUNTERS))
-        return {name: int(value or 0) for name, value in zip(COUNTERS, raw, strict=True)}
+        """The article's counters (sent, pending…), and `claimed`: entries in no final status (in flight or
+        left unknown by a crash), i.e. the ledger's size less every counter."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hmget(self.keys.push_state(article), list(COUNTERS))
+        pipe.hlen(self.keys.push_ledger(article))
+        raw, size = pipe.execute()
+        counts = {name: int(value or 0) for name, value in zip(COUNTERS, raw, strict=True)}
+        counts["claimed"] = max(0, int(size) - sum(counts.values()))
+        return counts
 
     def unresolved(self, article: str, *, older_than: float) -> list[tuple[str, float]]:
         """Claims older than `older_than` (unix time) never resolved: a crash left their outcome unknown."""
