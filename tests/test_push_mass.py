@@ -81,3 +81,11 @@ def test_45009_pauses_the_mass_channel(rt, fake, push_knowledge):
     fake.advance(86400)
     assert run_due(rt) == []
     assert article_status(rt, rt.article("seminar")).status == "sent"
+
+
+def test_a_tag_renamed_in_topics_yaml_is_created_and_used(rt, fake, push_knowledge):
+    before = ensure_tags(rt)["seminar"]
+    topics = push_knowledge / "topics.yaml"
+    topics.write_text(topics.read_text(encoding="utf-8").replace("tag: 研讨会", "tag: 研讨会推送"), encoding="utf-8")
+    after = ensure_tags(rt)["seminar"]
+    assert after != before and fake.tags[after] == "研讨会推送"

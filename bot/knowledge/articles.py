@@ -79,6 +79,8 @@ def load_articles(root: Path, loaded: Mapping[str, object]) -> tuple[dict[str, A
         return articles, problems
     topics = loaded.get("topics")
     for path in sorted(folder.glob("*.md")):
+        if path.name.upper().startswith("README"):
+            continue  # the instructions for staff, not an article
         article, found = read_article(path, f"{root.name}/articles/{path.name}", topics)
         problems.extend(found)
         if article is not None:

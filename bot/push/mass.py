@@ -66,11 +66,16 @@ def send_mass_article(article_id: str) -> str:
 
 
 def ensure_tags(rt: rt_module.Runtime) -> dict[str, int]:
-    """Topic id → WeChat tag id, creating the tags topics.yaml names that WeChat does not have yet."""
+    """Topic id → WeChat tag id, creating the tags topics.yaml names that WeChat does not have yet.
+
+    The mapping is kept in Redis as topic → "id name", so a tag renamed in topics.yaml is looked up again.
+    """
     topics = rt.knowledge.current.extras.get("topics")
-    known = {k.decode(): int(v) for k, v in rt.redis.hgetall(rt.keys.tags).items()}
+    stored = {k.decode(): v.decode().split(" ", 1) for k, v in rt.redis.hgetall(rt.keys.tags).items()}
     wanted = {t.id: t.tag for t in topics.values() if t.tag} if isinstance(topics, Topics) else {}
-    if all(topic in known for topic in wanted):
+    known = {topic: int(value[0]) for topic, value in stored.items()
+             if topic in wanted and len(value) == 2 and value[1] == wanted[topic]}
+    if len(known) == len(wanted):
         return known
     existing = {t["name"]: int(t["id"]) for t in rt.client.tag.get()}
     for topic_id, name in wanted.items():
@@ -82,8 +87,9 @@ def ensure_tags(rt: rt_module.Runtime) -> dict[str, int]:
                 continue
             existing[name] = int(outcome.result["id"])
         known[topic_id] = existing[name]
+    rt.redis.delete(rt.keys.tags)
     if known:
-        rt.redis.hset(rt.keys.tags, mapping={k: str(v) for k, v in known.items()})
+        rt.redis.hset(rt.keys.tags, mapping={k: f"{v} {wanted[k]}" for k, v in known.items()})
     return known
 
 
