@@ -73,7 +73,7 @@ def test_the_evidence_is_in_the_result(knowledge) -> None:
 
 
 def _candidate(entry: str, score: float, *, word_query: float = 1.0, word_doc: float = 1.0) -> Candidate:
-    return Candidate(entry, entry, score, entry, Signals(1.0, word_query, word_doc, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0))
+    return Candidate(entry, entry, score, entry, Signals(1.0, word_query, word_doc, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0))
 
 
 POLICY = Policy(answer=0.7, margin=0.1, answer_low=0.5, margin_high=0.3, suggest=0.4, window=0.2, max_choices=3)

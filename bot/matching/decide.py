@@ -10,18 +10,18 @@ from bot.matching.index import Candidate, ExactHit
 class Policy:
     """Two thresholds and a margin, set on the labelled dev questions (bench/tune_match.py)."""
 
-    answer: float = 0.48  # at or above: answer, when ahead of the next entry by `margin`
-    margin: float = 0.02  # top-1 minus top-2 (different entries)
-    answer_low: float = 0.47  # a lower score also answers when far ahead of every other entry
-    margin_high: float = 0.23
-    suggest: float = 0.28  # at or above: offer a list; below: fallback
+    answer: float = 0.63  # at or above: answer, when ahead of the next entry by `margin`
+    margin: float = 0.03  # top-1 minus top-2 (different entries)
+    answer_low: float = 0.46  # a lower score also answers when far ahead of every other entry
+    margin_high: float = 0.11
+    suggest: float = 0.31  # at or above: offer a list; below: fallback
     window: float = 0.20  # entries within this distance of the best one join the list
     max_choices: int = 4
     # Short messages never answer on a substring accident: one word needs an exact keyword or phrasing;
     # two words need a phrasing holding both words and little else.
     short_tokens: int = 2
     short_query_cover: float = 0.99
-    short_doc_cover: float = 0.50
+    short_doc_cover: float = 0.40
 
     def confident(self, top: float, margin: float) -> bool:
         """High and ahead, or lower but far ahead: sure enough to answer."""

@@ -51,6 +51,7 @@ class FaqIndex:
     pairs: TermIndex
     answers: TermIndex
     entry_words: TermIndex
+    known: list[frozenset[str]]  # per entry: every word of its phrasings, keywords and answer
     entry_docs: list[list[int]]
     exact_phrasings: dict[tuple[str, ...], int]
     exact_keywords: dict[tuple[str, ...], int]
@@ -89,6 +90,7 @@ class FaqIndex:
                     pairs=TermIndex([d.pairs for d in docs], owners, len(entries)),
                     answers=TermIndex(answer_words, list(range(len(entries))), len(entries)),
                     entry_words=TermIndex([frozenset(w) for w in entry_words], list(range(len(entries))), len(entries)),
+                    known=[frozenset(w | a) for w, a in zip(entry_words, answer_words, strict=True)],
                     entry_docs=entry_docs, exact_phrasings=finder.exact_phrasings,
                     exact_keywords=finder.exact_keywords, keyword_entries=finder.keyword_entries,
                     conflicts=finder.conflicts, weights=weights or Weights())
@@ -141,13 +143,23 @@ class FaqIndex:
             self.answers.accumulate(view.words, in_answers)
             in_entries: dict[int, float] = {}
             self.entry_words.accumulate(view.words, in_entries)
+            explained: dict[int, float] = {}
             for doc_id in self._retrieve(view, in_answers):
                 doc = self.docs[doc_id]
+                if doc.entry not in explained:
+                    explained[doc.entry] = self._explained(view, doc.entry)
                 keyword = any(doc.entry in self.keyword_entries.get(t, ()) for t in view.words)
                 yield view, doc_id, signals(view, doc, words=self.words, pairs=self.pairs, doc_id=doc_id,
                                             answer_cover=in_answers.get(doc.entry, 0.0) / view.answer_mass,
                                             entry_cover=in_entries.get(doc.entry, 0.0) / view.entry_mass,
+                                            explained=explained[doc.entry],
                                             keyword=keyword)
+
+    def _explained(self, view: QueryView, entry: int) -> float:
+        if not view.meaningful_mass:
+            return 1.0
+        known = self.known[entry]
+        return sum(self.entry_words.weight(t) for t in view.meaningful if t in known) / view.meaningful_mass
 
     def _retrieve(self, view: QueryView, in_answers: dict[int, float]) -> set[int]:
         found: dict[int, float] = {}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from rapidfuzz import fuzz
 
@@ -53,6 +53,8 @@ class QueryView:
     pair_mass: float
     answer_mass: float
     entry_mass: float
+    meaningful: frozenset[str]
+    meaningful_mass: float
     penalty: float
 
     @classmethod
@@ -63,6 +65,7 @@ class QueryView:
         return cls(tokens=tokens, words=word_set, pairs=pair_set, joined=fuzzy_text(tokens), sound=sound_of(tokens),
                    word_mass=words.mass(word_set) or 1.0, pair_mass=pairs.mass(pair_set) or 1.0,
                    answer_mass=answers.mass(word_set) or 1.0, entry_mass=entries.mass(word_set) or 1.0,
+                   meaningful=frozenset(reading.meaningful), meaningful_mass=entries.mass(set(reading.meaningful)),
                    penalty=penalty)
 
 
@@ -79,35 +82,38 @@ class Signals:
     keyword: float  # the message contains one of the entry's keywords
     answer: float  # IDF share of the message's words found in the entry's answer
     entry: float  # IDF share of the message's words found in any phrasing or keyword of the entry
+    explained: float  # IDF share of the message's meaningful words the entry knows (phrasings, keywords, answer)
+
+
+SIGNAL_NAMES = tuple(f.name for f in fields(Signals))
 
 
 @dataclass(frozen=True)
 class Weights:
     """How the signals add up (set on the labelled dev questions, see bench/tune_match.py)."""
 
-    sort_ratio: float = 0.15
+    sort_ratio: float = 0.20
     word_query: float = 0.00
-    word_doc: float = 0.10
-    pair_query: float = 0.05
-    pair_doc: float = 0.00
-    sound: float = 0.35
-    keyword: float = 0.10
-    answer: float = 0.20
-    entry: float = 0.40
+    word_doc: float = 0.00
+    pair_query: float = 0.20
+    pair_doc: float = 0.05
+    sound: float = 0.00
+    keyword: float = 0.05
+    answer: float = 0.10
+    entry: float = 0.05
+    explained: float = 0.45
     repaired_penalty: float = 0.03
 
     def combine(self, s: Signals) -> float:
         """The weighted sum, scaled so that every signal at 1.0 gives 1.0."""
-        total = (self.sort_ratio * s.sort_ratio + self.word_query * s.word_query + self.word_doc * s.word_doc
-                 + self.pair_query * s.pair_query + self.pair_doc * s.pair_doc + self.sound * s.sound
-                 + self.keyword * s.keyword + self.answer * s.answer + self.entry * s.entry)
-        scale = (self.sort_ratio + self.word_query + self.word_doc + self.pair_query + self.pair_doc + self.sound
-                 + self.keyword + self.answer + self.entry)
+        weights = [getattr(self, name) for name in SIGNAL_NAMES]
+        scale = sum(weights)
+        total = sum(w * getattr(s, name) for w, name in zip(weights, SIGNAL_NAMES, strict=True))
         return total / scale if scale else 0.0
 
 
 def signals(query: QueryView, doc: Doc, *, words: TermIndex, pairs: TermIndex, doc_id: int,
-            answer_cover: float, entry_cover: float, keyword: bool) -> Signals:
+            answer_cover: float, entry_cover: float, explained: float, keyword: bool) -> Signals:
     """Every signal of one message reading against one phrasing."""
     shared_words = words.shared(query.words, doc.words)
     shared_pairs = pairs.shared(query.pairs, doc.pairs)
@@ -122,4 +128,5 @@ def signals(query: QueryView, doc: Doc, *, words: TermIndex, pairs: TermIndex, d
         keyword=1.0 if keyword else 0.0,
         answer=answer_cover,
         entry=entry_cover,
+        explained=explained,
     )
