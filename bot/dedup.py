@@ -14,12 +14,17 @@ _FAILED = object()
 
 
 def dedup_key(store: Store, message: BaseMessage) -> str:
-    """`msg:{MsgId}` for messages; events carry MsgId 0, so FromUserName+CreateTime+Event."""
+    """`msg:{MsgId}` for messages; events carry MsgId 0, so FromUserName+CreateTime+Event (+EventKey).
+
+    The EventKey keeps two different menu clicks within the same second apart; a retry carries the same key.
+    """
     msg_id = str(message.id or "")
     if msg_id and msg_id != "0":
         return store.keys.msg(msg_id)
-    event = str(getattr(message, "event", "") or message.type)
-    return store.keys.evt(message.source, str(message.time), event)
+    raw = getattr(message, "_data", {}) or {}
+    event = str(raw.get("Event") or getattr(message, "event", "") or message.type)
+    key = str(raw.get("EventKey") or "")
+    return store.keys.evt(message.source, str(message.time), f"{event}:{key}" if key else event)
 
 
 # Queues writes on the pipeline that stores the reply; returns what to call with the pipeline's results.

@@ -1,7 +1,7 @@
 """Message kinds: text and recognised voice go on to the question handlers; the rest get a polite word."""
 from __future__ import annotations
 
-from bot.replies import Reply, TextReply
+from bot.replies import NO_REPLY, Reply, TextReply
 from bot.router import Context
 
 POLITE = {"image": "media", "video": "media", "shortvideo": "media", "file": "media",
@@ -23,4 +23,6 @@ def handle(ctx: Context) -> Reply | None:
         ctx.text = recognition
         ctx.trace["voice"] = True
         return None
+    if kind == "unknown" and str((getattr(ctx.message, "_data", {}) or {}).get("MsgType", "")).lower() == "event":
+        return NO_REPLY  # an event type newer than wechatpy: nothing the follower asked, so nothing to say
     return TextReply(ctx.knowledge.text(POLITE.get(kind, "unknown")))

@@ -96,6 +96,15 @@ def test_events_dedup_by_follower_time_and_event(app, server, counter, engine):
     assert sum(counter.seen.values()) == 4
 
 
+def test_two_menu_clicks_in_the_same_second_are_both_handled(app, server, counter):
+    """Events dedup on FromUserName+CreateTime+Event, plus EventKey so two different clicks stay apart."""
+    client = app.test_client()
+    for key in ("KEY_A", "KEY_B", "KEY_A"):
+        exchange(client, server, server.plaintext(server.event("CLICK", key=key, openid="o_clk",
+                                                               create_time=1_700_000_200)))
+    assert counter.seen == {"o_clk:1700000200:click": 2}
+
+
 @pytest.fixture
 def live_url(app):
     """The app behind a real threaded HTTP server on loopback."""
