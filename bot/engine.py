@@ -52,7 +52,7 @@ class Engine:
         from handlers import default_chain
 
         store = store or Store.connect(config)
-        holder = KnowledgeHolder(config.knowledge_dir, interval=config.reload_interval)
+        holder = KnowledgeHolder(config.knowledge_dir, interval=config.reload_interval, background=True)
         edge = Edge(token=config.token, app_id=config.app_id, aes_key=config.aes_key,
                     replay_window=config.replay_window)
         engine = cls(config=config, store=store, knowledge=holder, router=Router(default_chain()), edge=edge)

@@ -49,3 +49,17 @@ def test_a_new_synonym_is_picked_up(tmp_path: Path) -> None:
     assert explain("facsimile", holder.current)["entry"] is None
     write(folder / "synonyms.yaml", "JET项目: [JET, JET计划]\n传真: [facsimile]\n")
     assert explain("facsimile", holder.current)["entry"] == "contact-fax"
+
+
+def test_background_mode_swaps_in_the_new_version_without_loading_inside_the_caller(tmp_path: Path) -> None:
+    """Web processes: `current` never loads in the request; a thread swaps the new version in."""
+    import time
+
+    folder = write_knowledge(tmp_path)
+    holder = KnowledgeHolder(folder, interval=0, background=True)
+    before = holder.current
+    write(folder / "faq" / "main.yaml", FAQ.replace("传真：+86-10-6513-8795", "传真：后台更新"))
+    deadline = time.monotonic() + 30  # a bound on waiting, not a speed assertion
+    while holder.current is before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert explain("传真", holder.current)["reply"] == "传真：后台更新"

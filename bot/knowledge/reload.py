@@ -23,9 +23,10 @@ def _stat_signature(root: Path) -> tuple:
 class KnowledgeHolder:
     """Holds the knowledge in use; `current` checks the folder at most every `interval` seconds."""
 
-    def __init__(self, root: Path, *, interval: float = 2.0) -> None:
+    def __init__(self, root: Path, *, interval: float = 2.0, background: bool = False) -> None:
         self.root = Path(root)
         self.interval = interval
+        self.background = background  # web processes: load a new version on a thread, never inside a request
         self._signature = _stat_signature(self.root)
         self._knowledge: Knowledge = load_knowledge(self.root)  # the first load must succeed
         self._checked = time.monotonic()
@@ -34,9 +35,13 @@ class KnowledgeHolder:
 
     @property
     def current(self) -> Knowledge:
-        """The knowledge to answer with now (reloaded first when files changed)."""
+        """The knowledge to answer with now; changed files are reloaded first, or beside it in background mode."""
         if time.monotonic() - self._checked >= self.interval:
-            self.reload_if_changed()
+            if not self.background:
+                self.reload_if_changed()
+            elif not self._lock.locked():
+                self._checked = time.monotonic()
+                threading.Thread(target=self.reload_if_changed, name="knowledge-reload", daemon=True).start()
         return self._knowledge
 
     def reload_if_changed(self) -> bool:
