@@ -1,10 +1,12 @@
 """Fuzzy FAQ matching: a confident answer, a numbered 您是想问 list, or nothing (the fallback logs it)."""
 from __future__ import annotations
 
+from bot.engine import PAGE_BYTES
 from bot.knowledge.faq import Faq, FaqEntry
 from bot.matching import Analysis, Decision, decide
 from bot.replies import NewsReply, Reply, TextReply
 from bot.router import Context
+from bot.wechat import split_text
 
 # Nobody types a question this long; a pasted article is cut here so matching stays cheap.
 MAX_QUESTION_CHARS = 300
@@ -25,8 +27,11 @@ def answer_reply(ctx: Context, entry: FaqEntry) -> Reply:
     """The entry's answer: text, or a news card when it has a link; `more` pages wait for 「更多」."""
     content = entry.answer
     if entry.more:
-        ctx.session.set("more", list(entry.more))
-        content = f"{content}\n{ctx.knowledge.text('more_hint')}"
+        hint = ctx.knowledge.text("more_hint")
+        # Split a long first page here, so that the engine's own paging never replaces the entry's pages.
+        first, *overflow = split_text(content, PAGE_BYTES - len(hint.encode()) - 1)
+        ctx.session.set("more", [*overflow, *entry.more])
+        content = f"{first}\n{hint}"
     else:
         ctx.session.pop("more")
     ctx.trace["entry"] = entry.id

@@ -73,3 +73,20 @@ def test_an_unanswered_question_is_logged_with_its_best_score(client: WebhookCli
     fields = logged[0][1]
     assert fields[b"q"].decode() == "签证怎么办"
     assert 0.0 < float(fields[b"s"]) < 0.5
+
+
+def test_a_long_first_page_keeps_the_entry_pages(tmp_path: Path, config, store) -> None:
+    from tests.kbkit import FAQ
+    from webhooks import create_app
+
+    long_answer = "很长的答案。" * 100  # 600 characters, the most allowed: with the hint, over one WeChat page
+    faq = FAQ.replace("JET项目是外语指导等外国青年聘用项目。", long_answer)
+    app = create_app(config.with_(knowledge_dir=write_knowledge(tmp_path / "long", faq={"main.yaml": faq})),
+                     store=store)
+    client = WebhookClient(app, token=TOKEN, openid="o_long_answer")
+    hint = app.extensions["clairbot"].knowledge.current.text("more_hint")
+    pages = [client.say("JET")]
+    while pages[-1].endswith(hint):
+        pages.append(client.say("更多"))
+    text = "".join(page.removesuffix("\n" + hint) for page in pages)
+    assert text == long_answer + "第二页：JET项目始于1987年。"
