@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from wechatpy.events import ClickEvent
 from wechatpy.messages import TextMessage
 
 from bot.config import Config
-from bot.knowledge import Knowledge
+from bot.knowledge import Knowledge, Problem
 from bot.replies import NO_REPLY, NewsReply, Reply, TextReply
 from bot.router import Context, Router
 from bot.session import Session
@@ -24,12 +25,17 @@ def reply_text(reply: Reply) -> str:
     return ""
 
 
-def explain(text: str, knowledge: Knowledge, *, session: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Run the real handler chain on a text message (no Redis) and return the reply with its evidence."""
+def explain(text: str, knowledge: Knowledge, *, session: dict[str, Any] | None = None,
+            menu_key: str | None = None) -> dict[str, Any]:
+    """Run the real handler chain on a text message, or a menu click (no Redis); the reply with its evidence."""
     from handlers import default_chain
 
-    message = TextMessage({"MsgType": "text", "Content": text, "FromUserName": ASK_OPENID,
-                           "ToUserName": "gh_bot_ask", "CreateTime": "0", "MsgId": "1"})
+    fields = {"FromUserName": ASK_OPENID, "ToUserName": "gh_bot_ask", "CreateTime": "0"}
+    if menu_key is not None:
+        message = ClickEvent({**fields, "MsgType": "event", "Event": "CLICK", "EventKey": menu_key})
+        text = str(knowledge.extras.get("menu_keys", {}).get(menu_key, ""))
+    else:
+        message = TextMessage({**fields, "MsgType": "text", "Content": text, "MsgId": "1"})
     config = Config(token="botask", app_id="wxbotask", knowledge_dir=knowledge.root)
     ctx = Context(message=message, openid=ASK_OPENID, session=Session(ASK_OPENID, dict(session or {})),
                   knowledge=knowledge, store=None, config=config)
@@ -75,3 +81,21 @@ def _evidence(text: str, knowledge: Knowledge) -> dict[str, Any]:
         "candidates": [{"id": c.entry_id, "question": c.question, "score": c.score, "phrasing": c.phrasing}
                        for c in faq.index.rank(analysis)],
     }
+
+
+def menu_problems(knowledge: Knowledge) -> list[Problem]:
+    """A menu button whose text the bot does not answer directly (a list or the fallback) is a warning."""
+    keys = knowledge.extras.get("menu_keys") or {}
+    path = knowledge.root / "menu.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    problems = []
+    for key, says in keys.items():
+        result = explain("", knowledge, menu_key=key)
+        if result["decision"] in ("suggest", "fallback"):
+            at = next((n for n, raw in enumerate(lines) if f"key: {key}" in raw), 0)
+            line = next((n for n, raw in enumerate(lines[at:], start=at + 1) if "says:" in raw), at + 1)
+            problems.append(Problem(f"{knowledge.root.name}/menu.yaml", line,
+                                    f"the button {key} says '{says}', which the bot answers with "
+                                    f"{'a 您是想问 list' if result['decision'] == 'suggest' else 'the fallback'}: "
+                                    "use a phrasing of the entry it should open", "warning"))
+    return problems

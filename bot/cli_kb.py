@@ -44,6 +44,10 @@ def kb_check(folder: Path | None, errors_only: bool) -> None:
         knowledge, problems = check_knowledge(folder)
     except Exception as exc:  # the loader reports problems; anything else is still a sentence, not a traceback
         raise click.ClickException(f"could not check {folder}: {type(exc).__name__}: {exc}") from exc
+    if knowledge is not None:
+        from bot.ask import menu_problems
+
+        problems = problems + menu_problems(knowledge)
     errors = [p for p in problems if p.severity == "error"]
     shown = errors if errors_only else problems
     for problem in sorted(shown, key=_where):

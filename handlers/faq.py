@@ -1,13 +1,16 @@
 """Fuzzy FAQ matching: a confident answer, a numbered 您是想问 list, or nothing (the fallback logs it)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.engine import PAGE_BYTES
 from bot.knowledge.faq import Faq, FaqEntry
-from bot.matching import Analysis, Decision, decide
+from bot.matching import DEFAULT_POLICY, Analysis, Decision, decide
 from bot.replies import NewsReply, Reply, TextReply
 from bot.router import Context
 from bot.wechat import split_text
 
+MENU_POLICY = replace(DEFAULT_POLICY, short_tokens=0)
 # Nobody types a question this long; a pasted article is cut here so matching stays cheap.
 MAX_QUESTION_CHARS = 300
 
@@ -80,7 +83,9 @@ def handle(ctx: Context) -> Reply | None:
         # A bare number ("1" after the list expired) means nothing by itself: no list of random entries.
         record(ctx, analysis, Decision("fallback", score=0.0))
         return None
-    decision = decide(faq.index.rank(analysis), n_tokens=len(analysis.tokens))
+    # A menu button's text was written by staff, not typed: the short-message guard is for followers' typing.
+    policy = MENU_POLICY if ctx.message.type == "event" else DEFAULT_POLICY
+    decision = decide(faq.index.rank(analysis), n_tokens=len(analysis.tokens), policy=policy)
     record(ctx, analysis, decision)
     entry = faq.get(decision.entry_id)
     if decision.kind == "answer" and entry is not None:

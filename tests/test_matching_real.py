@@ -54,3 +54,12 @@ def test_every_entry_answers_its_own_standard_question(knowledge) -> None:
         if result["entry"] != entry.id:
             wrong[entry.id] = (result["decision"], result["entry"])
     assert wrong == {}
+
+
+def test_every_menu_button_is_answered_directly(knowledge) -> None:
+    undecided = {}
+    for key, says in knowledge.extras["menu_keys"].items():
+        result = explain("", knowledge, menu_key=key)
+        if result["decision"] not in ("answer", "command"):
+            undecided[key] = (says, result["decision"], result["suggestions"])
+    assert undecided == {}
