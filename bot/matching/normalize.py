@@ -19,7 +19,7 @@ STOPWORDS = frozenset("""
 我 你 您 你们 您们 我们 咱们 贵 这 那 这个 那个 这些 那些 一些 一点 东西 知道 告诉 问 问问 请教 咨询 了解 一个 一般
 the a an of is are am was were be do does did to in on at for you your yours me my i we our us please can could
 would will tell know about want wanna need with and or it its this that there here any some hi hello hey thanks thank
-thing things s t
+thing things s t have has had been being get got they them their from by as into also just only very
 """.split())
 
 # Words that ask the same thing in other ways; mapped before matching so both sides agree.
