@@ -165,7 +165,9 @@ class Engine:
         hint = ctx.knowledge.text("more_hint")
         # Each page leaves room for "\n" + hint, so a 「更多」 reply is never split again (which lost pages).
         first, *rest = split_text(reply.content, PAGE_BYTES - len(hint.encode()) - 1)
-        ctx.session.set("more", rest)
+        # Pages the handler queued for this answer come after the overflow; stale ones from earlier are dropped.
+        queued = (ctx.session.get("more") or []) if "more" in ctx.session.changed else []
+        ctx.session.set("more", [*rest, *queued])
         return TextReply(f"{first}\n{hint}")
 
     def health(self) -> dict:

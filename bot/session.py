@@ -16,6 +16,7 @@ class Session:
         self.openid = openid
         self.data: dict[str, Any] = data or {}
         self.dirty = False
+        self.changed: set[str] = set()  # keys set or removed while handling this message
 
     @classmethod
     def load(cls, store: Store | None, openid: str) -> Session:
@@ -41,10 +42,12 @@ class Session:
     def set(self, key: str, value: Any) -> None:
         self.data[key] = value
         self.dirty = True
+        self.changed.add(key)
 
     def pop(self, key: str, default: Any = None) -> Any:
         if key in self.data:
             self.dirty = True
+            self.changed.add(key)
         return self.data.pop(key, default)
 
     def save(self, store: Store | None) -> None:

@@ -108,3 +108,28 @@ def test_split_text_keeps_pages_under_the_limit_and_loses_nothing(text):
 
 def test_short_text_is_one_page():
     assert split_text("短答案。") == ["短答案。"]
+
+
+def test_pages_a_handler_queued_come_after_the_overflow_of_its_long_first_page(app, engine, server):
+    """A handler that sets its own 「更多」 pages and answers with a long first page loses none of them."""
+    first_page = long_answer(5)
+
+    def paged(ctx):
+        if ctx.text != "分页答案":
+            return None
+        ctx.session.set("more", ["第二部分：表格后半。", "第三部分：结束。"])
+        return TextReply(first_page)
+
+    engine.router.handlers.insert(-1, paged)
+    hint = engine.knowledge.current.text("more_hint")
+    client = app.test_client()
+
+    def ask(text: str) -> str:
+        return reply_content(exchange(client, server, server.plaintext(server.text(text, openid="o_paged"))))
+
+    pages = [ask("分页答案")]
+    while pages[-1].endswith(hint):
+        assert len(pages) < 20
+        pages.append(ask("更多"))
+    assert pages[-2:] == [f"第二部分：表格后半。\n{hint}", "第三部分：结束。"]
+    assert squash("".join(p.removesuffix(hint) for p in pages[:-2])) == squash(first_page)
