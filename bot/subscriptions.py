@@ -15,28 +15,26 @@ def topics_of(store: Store, openid: str) -> set[str]:
 
 def subscribe(store: Store, openid: str, topic_ids: list[str]) -> tuple[list[str], list[str]]:
     """Subscribe to each topic; returns (newly added, already subscribed)."""
-    pipe = store.redis.pipeline()
-    for topic_id in topic_ids:
-        pipe.sadd(store.keys.topic_subs(topic_id), openid)
-        pipe.sadd(store.keys.user_topics(openid), topic_id)
-    results = pipe.execute()[::2]
-    added = [t for t, new in zip(topic_ids, results, strict=True) if new]
-    if added:
-        request_tag_sync(store, openid)
-    return added, [t for t in topic_ids if t not in added]
+    return _change(store, openid, topic_ids, add=True)
 
 
 def unsubscribe(store: Store, openid: str, topic_ids: list[str]) -> tuple[list[str], list[str]]:
     """Unsubscribe from each topic; returns (removed, were not subscribed)."""
+    return _change(store, openid, topic_ids, add=False)
+
+
+def _change(store: Store, openid: str, topic_ids: list[str], *, add: bool) -> tuple[list[str], list[str]]:
+    """Add or remove the follower in both directions of the index; (changed, unchanged) topic ids."""
     pipe = store.redis.pipeline()
+    op = pipe.sadd if add else pipe.srem
     for topic_id in topic_ids:
-        pipe.srem(store.keys.topic_subs(topic_id), openid)
-        pipe.srem(store.keys.user_topics(openid), topic_id)
+        op(store.keys.topic_subs(topic_id), openid)
+        op(store.keys.user_topics(openid), topic_id)
     results = pipe.execute()[::2]
-    removed = [t for t, gone in zip(topic_ids, results, strict=True) if gone]
-    if removed:
+    changed = [t for t, did in zip(topic_ids, results, strict=True) if did]
+    if changed:
         request_tag_sync(store, openid)
-    return removed, [t for t in topic_ids if t not in removed]
+    return changed, [t for t in topic_ids if t not in changed]
 
 
 def unsubscribe_all(store: Store, openid: str, *, sync_tags: bool = True) -> list[str]:
