@@ -34,19 +34,26 @@ def collect(index) -> list[tuple]:
     for question in load_questions("dev"):
         analysis = index.analyze(question.q)
         docs = [(index.entries[index.docs[d].entry].id, view.penalty, sig) for view, d, sig in index.signals(analysis)]
-        rows.append((question, index.exact(analysis), len(analysis.tokens), docs))
+        asked = index.numbers_of(analysis)
+        shifts = {index.entries[n].id: index.numbers.agreement(asked, n)[:2] for n in range(len(index.entries))
+                  } if asked else {}
+        rows.append((question, index.exact(analysis), len(analysis.tokens), docs, shifts))
     return rows
 
 
 def evaluate(rows: list[tuple], weights: Weights, policy: Policy) -> dict[str, float]:
     """Answered right / suggestion / wrong on the dev questions for one setting, through the real decide()."""
     counts = dict(n_in=0, n_oos=0, right=0, suggested=0, wrong_in=0, wrong_oos=0)
-    for question, exact, n_tokens, docs in rows:
+    for question, exact, n_tokens, docs, shifts in rows:
         best: dict[str, tuple[float, Signals]] = {}
         for entry, penalty, sig in docs:
             score = weights.combine(sig) - penalty
             if entry not in best or score > best[entry][0]:
                 best[entry] = (score, sig)
+        for entry, (telling, clashes) in shifts.items():
+            if entry in best:
+                shift = weights.number_match * min(telling, 1) - weights.number_clash * min(clashes, 1)
+                best[entry] = (best[entry][0] + shift, best[entry][1])
         ranked = heapq.nlargest(5, best.items(), key=lambda item: item[1][0])
         candidates = [Candidate(entry, "", round(min(max(s, 0.0), 1.0), 4), "", sig) for entry, (s, sig) in ranked]
         decision = decide(candidates, n_tokens=n_tokens, exact=exact, policy=policy)

@@ -78,7 +78,8 @@ def _evidence(text: str, knowledge: Knowledge) -> dict[str, Any]:
     return {
         "normalized": analysis.normalized,
         "tokens": list(analysis.tokens),
-        "candidates": [{"id": c.entry_id, "question": c.question, "score": c.score, "phrasing": c.phrasing}
+        "candidates": [{"id": c.entry_id, "question": c.question, "score": c.score, "phrasing": c.phrasing,
+                     **({"notes": c.notes} if c.notes else {})}
                        for c in faq.index.rank(analysis)],
     }
 

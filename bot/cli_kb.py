@@ -106,7 +106,8 @@ def render_explanation(result: dict) -> str:
     if result.get("candidates"):
         lines.append("candidates:")
         for n, c in enumerate(result["candidates"], start=1):
-            lines.append(f"  {n}. {c['score']:.3f}  {c['id']:<28} {c['question']}  (closest: {c['phrasing']})")
+            lines.append(f"  {n}. {c['score']:.3f}  {c['id']:<28} {c['question']}  (closest: {c['phrasing']})"
+                         + (f"  [{c['notes']}]" if c.get("notes") else ""))
     lines.append("reply:")
     lines.extend(f"  {line}" for line in (result["reply"] or "(no reply)").splitlines())
     return "\n".join(lines)

@@ -64,7 +64,8 @@ def record(ctx: Context, analysis: Analysis, decision: Decision) -> None:
         entry=decision.entry_id,
         score=round(decision.score, 4),
         suggestions=list(decision.choices),
-        candidates=[{"id": c.entry_id, "question": c.question, "score": c.score, "phrasing": c.phrasing}
+        candidates=[{"id": c.entry_id, "question": c.question, "score": c.score, "phrasing": c.phrasing,
+                     **({"notes": c.notes} if c.notes else {})}
                     for c in decision.candidates],
     )
     if analysis.repaired is not None:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
 
+from bot.matching.normalize import normalize
+from bot.matching.numbers import NumberTable, number_facts
 from bot.matching.phrasings import Conflict, ConflictFinder, IndexEntry, Phrasing
 from bot.matching.rerank import Doc, QueryView, Signals, Weights, fuzzy_text, signals, sound_of
 from bot.matching.terms import TermIndex, char_pairs
@@ -29,6 +31,7 @@ class Candidate:
     score: float
     phrasing: str
     signals: Signals
+    notes: str = ""  # constraints that moved the score (numbers: =2届 matched, ≠2019年 clashed)
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class FaqIndex:
     exact_phrasings: dict[tuple[str, ...], int]
     exact_keywords: dict[tuple[str, ...], int]
     keyword_entries: dict[str, set[int]]
+    numbers: NumberTable
     conflicts: list[Conflict] = field(default_factory=list)
     weights: Weights = field(default_factory=Weights)
 
@@ -93,6 +97,7 @@ class FaqIndex:
                     known=[frozenset(w | a) for w, a in zip(entry_words, answer_words, strict=True)],
                     entry_docs=entry_docs, exact_phrasings=finder.exact_phrasings,
                     exact_keywords=finder.exact_keywords, keyword_entries=finder.keyword_entries,
+                    numbers=NumberTable([_numbers_of(e) for e in entries]),
                     conflicts=finder.conflicts, weights=weights or Weights())
         uses = Counter(t for d in docs for t in d.tokens)
         tokenizer.add_place_stems(uses)
@@ -125,10 +130,26 @@ class FaqIndex:
             score = self.weights.combine(sig) - view.penalty
             if doc.entry not in best or score > best[doc.entry][0]:
                 best[doc.entry] = (score, doc, sig)
+        notes: dict[int, str] = {}
+        asked = self.numbers_of(analysis)
+        if asked:
+            for n, (score, doc, sig) in best.items():
+                delta, notes[n] = self.number_shift(asked, n)
+                best[n] = (score + delta, doc, sig)
         ranked = heapq.nlargest(limit, best.items(), key=lambda item: item[1][0])
         return [Candidate(entry_id=self.entries[n].id, question=self.entries[n].question,
-                          score=round(min(max(score, 0.0), 1.0), 4), phrasing=doc.text, signals=sig)
+                          score=round(min(max(score, 0.0), 1.0), 4), phrasing=doc.text, signals=sig,
+                          notes=notes.get(n, ""))
                 for n, (score, doc, sig) in ranked]
+
+    def numbers_of(self, analysis: Analysis) -> frozenset:
+        """The typed numbers the message names (editions, days, years)."""
+        return number_facts(analysis.normalized)
+
+    def number_shift(self, asked: frozenset, entry: int) -> tuple[float, str]:
+        """How much the message's numbers move one entry's score, and why."""
+        telling, clashes, note = self.numbers.agreement(asked, entry)
+        return self.weights.number_match * min(telling, 1) - self.weights.number_clash * min(clashes, 1), note
 
     def signals(self, analysis: Analysis) -> Iterable[tuple[QueryView, int, Signals]]:
         """Every retrieved phrasing with its signals, for each reading of the message (as typed, repaired)."""
@@ -170,3 +191,11 @@ class FaqIndex:
         for entry, _ in heapq.nlargest(ANSWER_ENTRIES, in_answers.items(), key=itemgetter(1)):
             chosen.update(self.entry_docs[entry])
         return chosen
+
+
+def _numbers_of(entry: IndexEntry) -> set:
+    """The typed numbers an entry's phrasings and keywords name."""
+    found: set = set()
+    for phrasing in (*entry.phrasings, *entry.keywords):
+        found |= number_facts(normalize(phrasing.text))
+    return found

@@ -103,6 +103,8 @@ class Weights:
     entry: float = 0.05
     explained: float = 0.45
     repaired_penalty: float = 0.03
+    number_match: float = 0.15  # added when the entry's phrasings name the message's edition / day / year
+    number_clash: float = 0.30  # taken when they name only other numbers of that kind
 
     def combine(self, s: Signals) -> float:
         """The weighted sum, scaled so that every signal at 1.0 gives 1.0."""
