@@ -102,3 +102,33 @@ def test_decision_policy(scores: list[float], n_tokens: int, kind: str, choices:
 def test_two_words_answer_only_when_a_phrasing_is_about_both(word_query: float, word_doc: float, kind: str) -> None:
     candidates = [_candidate("a", 0.9, word_query=word_query, word_doc=word_doc), _candidate("b", 0.2)]
     assert decide(candidates, n_tokens=2, policy=POLICY).kind == kind
+
+
+def _close(entry: str, score: float, *, answer: float, entry_cover: float, explained: float) -> Candidate:
+    return Candidate(entry, entry, score, entry,
+                     Signals(1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, answer, entry_cover, explained))
+
+
+@pytest.mark.parametrize(("top", "second", "kind", "rule"), [
+    # named: the top entry's phrasings hold the message's words, the runner-up (its overview) only knows them
+    ((0.62, 0.4, 0.76, 0.81), (0.58, 0.4, 0.35, 0.81), "answer", "named"),
+    ((0.62, 0.4, 0.60, 0.81), (0.58, 0.4, 0.45, 0.81), "suggest", "fuzzy"),  # lead too small
+    ((0.62, 0.4, 0.76, 0.57), (0.58, 0.4, 0.35, 0.34), "suggest", "fuzzy"),  # not related: unequal knowledge
+    ((0.40, 0.4, 0.76, 0.81), (0.38, 0.4, 0.35, 0.81), "suggest", "fuzzy"),  # too low
+    # shared: both answers hold the message's words alike (ALT in the 2022 table and in the ALT entry)
+    ((0.74, 0.62, 0.5, 0.9), (0.73, 0.62, 0.5, 1.0), "answer", "shared"),
+    ((0.74, 0.62, 0.5, 0.9), (0.73, 0.40, 0.5, 1.0), "suggest", "fuzzy"),
+    ((0.55, 0.62, 0.5, 0.9), (0.54, 0.62, 0.5, 1.0), "suggest", "fuzzy"),
+])
+def test_close_calls(top: tuple, second: tuple, kind: str, rule: str) -> None:
+    candidates = [_close("a", top[0], answer=top[1], entry_cover=top[2], explained=top[3]),
+                  _close("b", second[0], answer=second[1], entry_cover=second[2], explained=second[3])]
+    decision = decide(candidates, n_tokens=5)
+    assert (decision.kind, decision.rule) == (kind, rule)
+    assert decision.entry_id == ("a" if kind == "answer" else None)
+
+
+def test_close_calls_never_answer_a_short_message() -> None:
+    candidates = [_close("a", 0.7, answer=0.7, entry_cover=1.0, explained=1.0),
+                  _close("b", 0.69, answer=0.7, entry_cover=0.2, explained=1.0)]
+    assert decide(candidates, n_tokens=1).kind == "suggest"

@@ -22,11 +22,33 @@ class Policy:
     short_tokens: int = 2
     short_query_cover: float = 0.99
     short_doc_cover: float = 0.40
+    # A close call still answers when the top entry is named specifically: the message's words are in its
+    # phrasings far more than in the runner-up's, while both entries know them (a detail entry next to its
+    # overview, whose answer mentions it: 冬季运动博览会 vs 长野).
+    named_score: float = 0.46
+    named_lead: float = 0.25
+    # ... or when both answers hold the message's words alike: either answer serves better than a list.
+    shared_score: float = 0.60
+    shared_answer: float = 0.60
+    shared_gap: float = 0.05
 
     def confident(self, top: float, margin: float) -> bool:
         """High and ahead, or lower but far ahead: sure enough to answer."""
         return (top >= self.answer and margin >= self.margin) or (top >= self.answer_low
                                                                    and margin >= self.margin_high)
+
+    def close_call(self, top: Candidate, second: Candidate | None) -> str | None:
+        """Why a close call between two entries may still answer the top one (None: it may not)."""
+        if second is None:
+            return None
+        a, b = top.signals, second.signals
+        related = abs(a.explained - b.explained) <= self.shared_gap  # both know the message's words alike
+        if top.score >= self.named_score and related and a.entry - b.entry >= self.named_lead:
+            return "named"
+        if (top.score >= self.shared_score and min(a.answer, b.answer) >= self.shared_answer
+                and abs(a.answer - b.answer) <= self.shared_gap):
+            return "shared"
+        return None
 
     def too_short(self, n_tokens: int, top: Candidate) -> bool:
         """A message too short for a fuzzy answer from this candidate."""
@@ -47,7 +69,7 @@ class Decision:
     kind: str  # answer | suggest | fallback
     entry_id: str | None = None
     score: float = 0.0
-    rule: str = "fuzzy"  # keyword | phrasing | fuzzy | short
+    rule: str = "fuzzy"  # keyword | phrasing | fuzzy | named | shared | short
     choices: tuple[str, ...] = ()
     candidates: tuple[Candidate, ...] = field(default_factory=tuple)
 
@@ -65,6 +87,9 @@ def decide(candidates: list[Candidate], *, n_tokens: int, exact: ExactHit | None
     short = policy.too_short(n_tokens, top)
     if not short and policy.confident(top.score, top.score - runner_up):
         return Decision("answer", top.entry_id, top.score, "fuzzy", candidates=found)
+    reason = None if short else policy.close_call(top, found[1] if len(found) > 1 else None)
+    if reason is not None:
+        return Decision("answer", top.entry_id, top.score, reason, candidates=found)
     floor = max(policy.suggest, top.score - policy.window)
     choices = tuple(c.entry_id for c in found[:policy.max_choices] if c.score >= floor)
     return Decision("suggest", None, top.score, "short" if short else "fuzzy", choices=choices, candidates=found)
