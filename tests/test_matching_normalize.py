@@ -45,6 +45,9 @@ def index(tmp_path_factory: pytest.TempPathFactory):
     ("where are the overseas offices", ("哪里", "oversea", "office")),  # Latin words kept whole, plurals folded
     ("what is your phone number", ("什么", "电话", "number")),
     ("长野县什么时候去最好", ("长野县", "什么", "时候", "去", "最好")),
+    ("扬州研讨会是第几届", ("扬州", "研讨会", "是", "第", "多少", "届")),  # question word glued to a counter
+    ("在哪次活动做的", ("在", "哪个", "次", "活动", "做")),
+    ("电话号码到哪去查", ("电话号码", "去", "哪里", "查")),
 ])
 def test_tokens(index, text: str, tokens: tuple[str, ...]) -> None:
     assert index.analyze(text).tokens == tokens

@@ -29,6 +29,10 @@ QUESTION_WORD_FORMS = {
     "哪儿": "哪里", "哪边": "哪里", "何处": "哪里", "哪": "哪里", "where": "哪里", "who": "谁", "有木有": "有没有",
     "何时": "什么 时候", "几时": "什么 时候", "啥时候": "什么 时候", "多会儿": "什么 时候", "哪年": "什么 时候",
     "哪天": "什么 时候", "when": "什么 时候", "几": "多少", "几个": "多少", "多少个": "多少", "几位": "多少",
+    # Question words glued to a counter by jieba (第几届, 哪次, 到哪去): the counter stays, the question word is one.
+    "几届": "多少 届", "哪届": "哪个 届", "几次": "多少 次", "哪次": "哪个 次", "几场": "多少 场", "几天": "多少 天",
+    "几年": "多少 年", "到哪去": "去 哪里", "去哪": "去 哪里", "哪来": "哪里 来", "怎么弄": "怎么 办",
+    "咋弄": "怎么 办",
 }
 
 # Question words and light verbs: kept for matching, but not enough alone to say what the question is about.
