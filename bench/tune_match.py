@@ -1,6 +1,6 @@
 """Tune the matcher's weights and thresholds on the DEV questions only (never on the test split).
 
-    python bench/tune_match.py [--samples 3000] [--seed 7]
+    python bench/tune_match.py [--samples 3000] [--seed 7] [--probes]
 
 Signals are computed once per question with the real index; random weights and thresholds are then tried
 against them. Prints the current setting's figures and the best settings found (objective: answered right,
@@ -19,7 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.accuracy import load_questions  # noqa: E402
+from bench.accuracy import Question, load_questions  # noqa: E402
+from bench.oos import load_probes  # noqa: E402
 from bot.knowledge import load_knowledge  # noqa: E402
 from bot.matching.decide import DEFAULT_POLICY, Policy, decide  # noqa: E402
 from bot.matching.index import Candidate  # noqa: E402
@@ -28,12 +29,15 @@ from bot.matching.rerank import Signals, Weights  # noqa: E402
 SIGNALS = [f.name for f in fields(Signals)]  # each has a weight of the same name
 
 
-def collect(index) -> list[tuple]:
-    """Per dev question: labels, exact hit, word count, and (entry id, penalty, signals) per phrasing."""
+def collect(index, *, probes: bool = False) -> list[tuple]:
+    """Per dev question (and probe): labels, exact hit, word count, (entry id, view, signals) per phrasing."""
     rows = []
-    for question in load_questions("dev"):
+    questions = load_questions("dev")
+    if probes:
+        questions += [Question(q=q, expect=frozenset(), kind="probe") for q in load_probes()]
+    for question in questions:
         analysis = index.analyze(question.q)
-        docs = [(index.entries[index.docs[d].entry].id, view.penalty, sig) for view, d, sig in index.signals(analysis)]
+        docs = [(index.entries[index.docs[d].entry].id, view, sig) for view, d, sig in index.signals(analysis)]
         asked = index.numbers_of(analysis)
         shifts = {index.entries[n].id: index.numbers.agreement(asked, n)[:2] for n in range(len(index.entries))
                   } if asked else {}
@@ -46,8 +50,8 @@ def evaluate(rows: list[tuple], weights: Weights, policy: Policy) -> dict[str, f
     counts = dict(n_in=0, n_oos=0, right=0, suggested=0, wrong_in=0, wrong_oos=0)
     for question, exact, n_tokens, docs, shifts in rows:
         best: dict[str, tuple[float, Signals]] = {}
-        for entry, penalty, sig in docs:
-            score = weights.combine(sig) - penalty
+        for entry, view, sig in docs:
+            score = weights.score(sig, view)
             if entry not in best or score > best[entry][0]:
                 best[entry] = (score, sig)
         for entry, (telling, clashes) in shifts.items():
@@ -81,9 +85,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--probes", action="store_true", help="count tests/data/oos_probes.yaml as out-of-scope")
     args = parser.parse_args()
     index = load_knowledge(ROOT / "knowledge").extras["faq"].index
-    rows = collect(index)
+    rows = collect(index, probes=args.probes)
     print("current:", _short(evaluate(rows, index.weights, DEFAULT_POLICY)))
     rng = random.Random(args.seed)
     found = [_tried(rows, _random_weights(rng), _random_policy(rng)) for _ in range(args.samples)]

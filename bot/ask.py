@@ -60,8 +60,9 @@ def explain(text: str, knowledge: Knowledge, *, session: dict[str, Any] | None =
         "tokens": list(trace.get("tokens") or []),
         "knowledge_version": knowledge.version,
     }
-    if "repaired" in trace:
-        result["repaired"] = trace["repaired"]
+    for optional in ("repaired", "unknown"):
+        if optional in trace:
+            result[optional] = trace[optional]
     if not result["candidates"]:
         result.update(_evidence(text, knowledge))
     return result

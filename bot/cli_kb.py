@@ -97,6 +97,8 @@ def render_explanation(result: dict) -> str:
              f"tokens:      {' | '.join(result.get('tokens') or [])}"]
     if result.get("repaired"):
         lines.append(f"repaired:    {result['repaired']}  (homophone typo)")
+    if result.get("unknown"):
+        lines.append(f"unknown:     {' | '.join(result['unknown'])}  (words no entry knows)")
     rule = f" by {result['rule']}" if result.get("rule") else ""
     target = f" → {result['entry']}" if result.get("entry") else ""
     if result.get("suggestions"):

@@ -88,6 +88,9 @@ def handle(ctx: Context) -> Reply | None:
     policy = MENU_POLICY if ctx.message.type == "event" else DEFAULT_POLICY
     decision = decide(faq.index.rank(analysis), n_tokens=len(analysis.tokens), policy=policy)
     record(ctx, analysis, decision)
+    unknown = faq.index.unknown_words(analysis)
+    if unknown:
+        ctx.trace["unknown"] = unknown
     entry = faq.get(decision.entry_id)
     if decision.kind == "answer" and entry is not None:
         return answer_reply(ctx, entry)

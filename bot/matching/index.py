@@ -60,6 +60,7 @@ class FaqIndex:
     exact_keywords: dict[tuple[str, ...], int]
     keyword_entries: dict[str, set[int]]
     numbers: NumberTable
+    vocabulary: frozenset[str]  # every word some entry knows
     conflicts: list[Conflict] = field(default_factory=list)
     weights: Weights = field(default_factory=Weights)
 
@@ -98,6 +99,7 @@ class FaqIndex:
                     entry_docs=entry_docs, exact_phrasings=finder.exact_phrasings,
                     exact_keywords=finder.exact_keywords, keyword_entries=finder.keyword_entries,
                     numbers=NumberTable([_numbers_of(e) for e in entries]),
+                    vocabulary=frozenset().union(*entry_words, *answer_words),
                     conflicts=finder.conflicts, weights=weights or Weights())
         uses = Counter(t for d in docs for t in d.tokens)
         tokenizer.add_place_stems(uses)
@@ -127,7 +129,7 @@ class FaqIndex:
         best: dict[int, tuple[float, Doc, Signals]] = {}
         for view, doc_id, sig in self.signals(analysis):
             doc = self.docs[doc_id]
-            score = self.weights.combine(sig) - view.penalty
+            score = self.weights.score(sig, view)
             if doc.entry not in best or score > best[doc.entry][0]:
                 best[doc.entry] = (score, doc, sig)
         notes: dict[int, str] = {}
@@ -141,6 +143,11 @@ class FaqIndex:
                           score=round(min(max(score, 0.0), 1.0), 4), phrasing=doc.text, signals=sig,
                           notes=notes.get(n, ""))
                 for n, (score, doc, sig) in ranked]
+
+    def unknown_words(self, analysis: Analysis) -> list[str]:
+        """The message's meaningful words that no entry knows (out-of-scope evidence, shown by `bot ask`)."""
+        reading = analysis.repaired or analysis
+        return [t for t in reading.meaningful if t not in self.vocabulary]
 
     def numbers_of(self, analysis: Analysis) -> frozenset:
         """The typed numbers the message names (editions, days, years)."""
@@ -159,7 +166,8 @@ class FaqIndex:
         for reading, penalty in readings:
             if not reading.tokens:
                 continue
-            view = QueryView.of(reading, self.words, self.pairs, self.answers, self.entry_words, penalty=penalty)
+            view = QueryView.of(reading, self.words, self.pairs, self.answers, self.entry_words, penalty=penalty,
+                                vocabulary=self.vocabulary)
             in_answers: dict[int, float] = {}
             self.answers.accumulate(view.words, in_answers)
             in_entries: dict[int, float] = {}

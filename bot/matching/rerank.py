@@ -56,17 +56,20 @@ class QueryView:
     meaningful: frozenset[str]
     meaningful_mass: float
     penalty: float
+    unknown: float = 0.0  # IDF share of the meaningful words no entry knows (签证 in 日本签证怎么办)
 
     @classmethod
     def of(cls, reading: Analysis, words: TermIndex, pairs: TermIndex, answers: TermIndex, entries: TermIndex, *,
-           penalty: float = 0.0) -> QueryView:
+           penalty: float = 0.0, vocabulary: frozenset[str] = frozenset()) -> QueryView:
         tokens = reading.tokens
         word_set, pair_set = frozenset(tokens), char_pairs(tokens)
+        meaningful_mass = entries.mass(set(reading.meaningful))
+        unknown = entries.mass({t for t in reading.meaningful if t not in vocabulary}) if vocabulary else 0.0
         return cls(tokens=tokens, words=word_set, pairs=pair_set, joined=fuzzy_text(tokens), sound=sound_of(tokens),
                    word_mass=words.mass(word_set) or 1.0, pair_mass=pairs.mass(pair_set) or 1.0,
                    answer_mass=answers.mass(word_set) or 1.0, entry_mass=entries.mass(word_set) or 1.0,
-                   meaningful=frozenset(reading.meaningful), meaningful_mass=entries.mass(set(reading.meaningful)),
-                   penalty=penalty)
+                   meaningful=frozenset(reading.meaningful), meaningful_mass=meaningful_mass,
+                   penalty=penalty, unknown=unknown / meaningful_mass if meaningful_mass else 0.0)
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,15 @@ class Weights:
     repaired_penalty: float = 0.03
     number_match: float = 0.15  # added when the entry's phrasings name the message's edition / day / year
     number_clash: float = 0.30  # taken when they name only other numbers of that kind
+    unknown: float = 0.0  # taken per share of the message's meaningful words that no entry knows
+
+    def penalty(self, view: QueryView) -> float:
+        """What one reading of the message loses whatever the entry: a repaired typo, words nobody knows."""
+        return view.penalty + self.unknown * view.unknown
+
+    def score(self, s: Signals, view: QueryView) -> float:
+        """One phrasing's score for one reading of the message, before entry-level constraints (numbers)."""
+        return self.combine(s) - self.penalty(view)
 
     def combine(self, s: Signals) -> float:
         """The weighted sum, scaled so that every signal at 1.0 gives 1.0."""
