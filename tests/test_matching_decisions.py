@@ -132,3 +132,17 @@ def test_close_calls_never_answer_a_short_message() -> None:
     candidates = [_close("a", 0.7, answer=0.7, entry_cover=1.0, explained=1.0),
                   _close("b", 0.69, answer=0.7, entry_cover=0.2, explained=1.0)]
     assert decide(candidates, n_tokens=1).kind == "suggest"
+
+
+@pytest.mark.parametrize(("top", "second", "entry", "rule"), [
+    # the runner-up is named by the message (上海 in its phrasings), the top one is an overview that only knows it
+    ((0.88, 0.6, 0.55, 0.9), (0.73, 0.6, 1.0, 0.9), "b", "detail"),
+    ((0.88, 0.6, 0.55, 0.9), (0.60, 0.6, 1.0, 0.9), "a", "fuzzy"),  # too far behind
+    ((0.88, 0.6, 0.55, 0.9), (0.73, 0.6, 1.0, 0.6), "a", "fuzzy"),  # not related: unequal knowledge
+    ((0.88, 0.6, 0.80, 0.9), (0.73, 0.6, 1.0, 0.9), "a", "fuzzy"),  # named hardly more
+])
+def test_a_named_detail_beats_its_overview(top: tuple, second: tuple, entry: str, rule: str) -> None:
+    candidates = [_close("a", top[0], answer=top[1], entry_cover=top[2], explained=top[3]),
+                  _close("b", second[0], answer=second[1], entry_cover=second[2], explained=second[3])]
+    decision = decide(candidates, n_tokens=5)
+    assert (decision.kind, decision.entry_id, decision.rule) == ("answer", entry, rule)

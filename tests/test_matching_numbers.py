@@ -26,6 +26,8 @@ def knowledge():
     ("first seminar", {("届", 1)}),
     ("福州研讨会第三天", {("天", 3)}),
     ("北京第二次办研讨会", {("次", 2)}),
+    ("第2次研讨会在哪个城市举行", {("届", 2)}),  # 次 right before the seminar names an edition
+    ("第18回日中地域間交流推進セミナー", {("届", 18)}),
     ("2019年研讨会", {("年", 2019)}),
     ("19年的研讨会", {("年", 2019)}),
     ("二〇一九年", {("年", 2019)}),
@@ -71,6 +73,7 @@ def test_agreement(asked: set, entry: int, telling: int, clashes: int) -> None:
     ("第十三届研讨会在哪个城市", "seminar-13"),
     ("第5届研讨会主题", "seminar-05"),
     ("2015年研讨会在哪里开的", "seminar-14"),
+    ("第2次研讨会在哪个城市举行", "seminar-02"),
 ])
 def test_the_numbered_entry_is_answered(knowledge, text: str, entry: str) -> None:
     result = explain(text, knowledge)

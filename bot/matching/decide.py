@@ -31,6 +31,7 @@ class Policy:
     shared_score: float = 0.60
     shared_answer: float = 0.60
     shared_gap: float = 0.05
+    detail_window: float = 0.20  # how far behind the top one a specifically named runner-up may be
 
     def confident(self, top: float, margin: float) -> bool:
         """High and ahead, or lower but far ahead: sure enough to answer."""
@@ -49,6 +50,13 @@ class Policy:
                 and abs(a.answer - b.answer) <= self.shared_gap):
             return "shared"
         return None
+
+    def named_detail(self, top: Candidate, second: Candidate) -> bool:
+        """The runner-up is the entry the message names (its phrasings hold the words), the top one only knows
+        them (an overview whose answer lists every detail: 上海料理体验活动 → the Shanghai event, not all events)."""
+        a, b = top.signals, second.signals
+        return (second.score >= max(self.named_score, top.score - self.detail_window)
+                and abs(a.explained - b.explained) <= self.shared_gap and b.entry - a.entry >= self.named_lead)
 
     def too_short(self, n_tokens: int, top: Candidate) -> bool:
         """A message too short for a fuzzy answer from this candidate."""
@@ -69,7 +77,7 @@ class Decision:
     kind: str  # answer | suggest | fallback
     entry_id: str | None = None
     score: float = 0.0
-    rule: str = "fuzzy"  # keyword | phrasing | fuzzy | named | shared | short
+    rule: str = "fuzzy"  # keyword | phrasing | fuzzy | named | detail | shared | short
     choices: tuple[str, ...] = ()
     candidates: tuple[Candidate, ...] = field(default_factory=tuple)
 
@@ -85,6 +93,8 @@ def decide(candidates: list[Candidate], *, n_tokens: int, exact: ExactHit | None
     top = found[0]
     runner_up = found[1].score if len(found) > 1 else 0.0
     short = policy.too_short(n_tokens, top)
+    if len(found) > 1 and not policy.too_short(n_tokens, found[1]) and policy.named_detail(top, found[1]):
+        return Decision("answer", found[1].entry_id, found[1].score, "detail", candidates=found)
     if not short and policy.confident(top.score, top.score - runner_up):
         return Decision("answer", top.entry_id, top.score, "fuzzy", candidates=found)
     reason = None if short else policy.close_call(top, found[1] if len(found) > 1 else None)

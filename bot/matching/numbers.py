@@ -13,7 +13,10 @@ from collections.abc import Iterable, Sequence
 
 NumberFact = tuple[str, int]  # (kind, value): ("届", 2), ("天", 3), ("年", 2019)
 
-_ORDINAL = re.compile(r"第\s*(\d{1,3})\s*(届|天|次)|(?<![\d.])(\d{1,3})\s*届|(?<![\d.])(\d{1,3})\s*(?:st|nd|rd|th)\b")
+_ORDINAL = re.compile(r"第\s*(\d{1,3})\s*(届|天|次|回)|(?<![\d.])(\d{1,3})\s*届"
+                      r"|(?<![\d.])(\d{1,3})\s*(?:st|nd|rd|th)\b")
+# 第2次研讨会 / 第18回日中… name an edition; 北京第二次办研讨会 counts times (kind 次).
+_EDITION_AFTER = re.compile(r"\s*(?:中日|日中|研讨会|研讨|会议|seminar|セミナー)")
 _FIRST = re.compile(r"首届|(?<![a-z])first (?:seminar|session|edition)")
 _YEAR = re.compile(r"(?<![\d.])((?:19[5-9]|20[0-4])\d)(?![\d.])|(?<![\d.])([0-3]\d)\s*年(?!代|前|后|间|来|多)")
 # A value named by this many entries or more tells them apart no better than a common word: no bonus.
@@ -25,7 +28,10 @@ def number_facts(normalized: str) -> frozenset[NumberFact]:
     facts: set[NumberFact] = set()
     for match in _ORDINAL.finditer(normalized):
         if match.group(1):
-            facts.add((match.group(2), int(match.group(1))))
+            kind = match.group(2)
+            if kind in ("次", "回"):
+                kind = "届" if _EDITION_AFTER.match(normalized, match.end()) else "次"
+            facts.add((kind, int(match.group(1))))
         else:
             facts.add(("届", int(match.group(3) or match.group(4))))
     if _FIRST.search(normalized):
