@@ -60,7 +60,8 @@ def evaluate(rows: list[tuple], weights: Weights, policy: Policy) -> dict[str, f
                 best[entry] = (best[entry][0] + shift, best[entry][1])
         ranked = heapq.nlargest(5, best.items(), key=lambda item: item[1][0])
         candidates = [Candidate(entry, "", round(min(max(s, 0.0), 1.0), 4), "", sig) for entry, (s, sig) in ranked]
-        decision = decide(candidates, n_tokens=n_tokens, exact=exact, policy=policy)
+        unknown = min((view.unknown for _, view, _ in docs), default=0.0)  # the best reading (typos repaired)
+        decision = decide(candidates, n_tokens=n_tokens, exact=exact, policy=policy, unknown=unknown)
         answer = decision.entry_id if decision.kind == "answer" else None
         if question.in_scope:
             counts["n_in"] += 1

@@ -86,7 +86,8 @@ def handle(ctx: Context) -> Reply | None:
         return None
     # A menu button's text was written by staff, not typed: the short-message guard is for followers' typing.
     policy = MENU_POLICY if ctx.message.type == "event" else DEFAULT_POLICY
-    decision = decide(faq.index.rank(analysis), n_tokens=len(analysis.tokens), policy=policy)
+    decision = decide(faq.index.rank(analysis), n_tokens=len(analysis.tokens), policy=policy,
+                      unknown=faq.index.unknown_share(analysis))
     record(ctx, analysis, decision)
     unknown = faq.index.unknown_words(analysis)
     if unknown:

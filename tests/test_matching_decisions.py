@@ -146,3 +146,10 @@ def test_a_named_detail_beats_its_overview(top: tuple, second: tuple, entry: str
                   _close("b", second[0], answer=second[1], entry_cover=second[2], explained=second[3])]
     decision = decide(candidates, n_tokens=5)
     assert (decision.kind, decision.entry_id, decision.rule) == ("answer", entry, rule)
+
+
+@pytest.mark.parametrize(("unknown", "kind"), [(0.0, "answer"), (0.2, "answer"), (0.5, "suggest")])
+def test_the_lower_route_can_require_known_words(unknown: float, kind: str) -> None:
+    policy = Policy(answer=0.7, margin=0.1, answer_low=0.5, margin_high=0.3, suggest=0.4, low_unknown_max=0.3)
+    candidates = [_candidate("a", 0.6), _candidate("b", 0.25)]
+    assert decide(candidates, n_tokens=4, policy=policy, unknown=unknown).kind == kind

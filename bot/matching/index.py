@@ -149,6 +149,16 @@ class FaqIndex:
         reading = analysis.repaired or analysis
         return [t for t in reading.meaningful if t not in self.vocabulary]
 
+    def unknown_share(self, analysis: Analysis) -> float:
+        """IDF share of the message's meaningful words no entry knows, for its best reading (typos repaired)."""
+        shares = []
+        for reading in (analysis, analysis.repaired):
+            if reading is not None and reading.meaningful:
+                mass = self.entry_words.mass(set(reading.meaningful))
+                unknown = self.entry_words.mass({t for t in reading.meaningful if t not in self.vocabulary})
+                shares.append(unknown / mass if mass else 0.0)
+        return min(shares, default=0.0)
+
     def numbers_of(self, analysis: Analysis) -> frozenset:
         """The typed numbers the message names (editions, days, years)."""
         return number_facts(analysis.normalized)
