@@ -215,5 +215,11 @@ def _numbers_of(entry: IndexEntry) -> set:
     """The typed numbers an entry's phrasings and keywords name."""
     found: set = set()
     for phrasing in (*entry.phrasings, *entry.keywords):
-        found |= number_facts(normalize(phrasing.text))
+        text = phrasing.text
+        if any(ch in _NUMBER_HINTS for ch in text) or "first" in text.lower():
+            found |= number_facts(normalize(text))
     return found
+
+
+# A phrasing without one of these holds no number worth reading (digits in any width, 第/届/年/回/次, numerals).
+_NUMBER_HINTS = frozenset("0123456789０１２３４５６７８９第届屆年回次首〇零一二三四五六七八九十两")
