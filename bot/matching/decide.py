@@ -22,6 +22,7 @@ class Policy:
     short_tokens: int = 2
     short_query_cover: float = 0.99
     short_doc_cover: float = 0.40
+    short_entry_cover: float = 0.99  # ... or both words are the entry's own: 滋贺县 旅游景点, CLAIR 总部电话
     # A close call still answers when the top entry is named specifically: the message's words are in its
     # phrasings far more than in the runner-up's, while both entries know them (a detail entry next to its
     # overview, whose answer mentions it: 冬季运动博览会 vs 长野).
@@ -68,6 +69,8 @@ class Policy:
             return False
         if n_tokens <= 1:
             return True
+        if top.signals.entry >= self.short_entry_cover:  # both words are the entry's own (its phrasings, keywords)
+            return False
         return top.signals.word_query < self.short_query_cover or top.signals.word_doc < self.short_doc_cover
 
 
