@@ -29,7 +29,7 @@ class Policy:
     named_score: float = 0.46
     named_lead: float = 0.25
     # ... or when both answers hold the message's words alike: either answer serves better than a list.
-    shared_score: float = 0.60
+    shared_score: float = 0.55
     shared_answer: float = 0.60
     shared_gap: float = 0.05
     detail_window: float = 0.20  # how far behind the top one a specifically named runner-up may be
