@@ -26,8 +26,8 @@ def knowledge(tmp_path_factory: pytest.TempPathFactory):
     ("怎么打电话给你们", "contact-phone", "phrasing"),
     ("電話號碼是多少", "contact-phone", "phrasing"),  # traditional characters
     ("电化号码是多少", "contact-phone", "phrasing"),  # homophone typo
-    ("JET项目是干嘛的", "jet-about", "fuzzy"),
-    ("JET项目是做什么的", "jet-about", "fuzzy"),
+    ("JET项目是干嘛的", "jet-about", "keyword"),  # 干嘛 is a question word: the keyword with a question around it
+    ("JET项目是做什么的", "jet-about", "named"),  # 做 is unknown to this small knowledge: not the lower route
     ("如何申请JET项目", "jet-apply", "phrasing"),
     ("怎么申请JET项目", "jet-apply", "phrasing"),  # 如何 and 怎么 are one question word
     ("長野縣滑雪場推薦一下", "tourism-nagano-ski", "phrasing"),
@@ -65,9 +65,10 @@ def test_an_answer_with_a_link_is_a_news_card(knowledge) -> None:
 
 
 def test_the_evidence_is_in_the_result(knowledge) -> None:
-    result = explain("JET项目是干嘛的", knowledge)
-    assert result["normalized"] == "jet项目是干嘛的"
-    assert result["tokens"] == ["jet项目", "是", "干嘛"]
+    result = explain("JET项目主要是干嘛的", knowledge)
+    assert result["normalized"] == "jet项目主要是干嘛的"
+    assert result["tokens"] == ["jet项目", "主要", "是", "干嘛"]
+    assert result["unknown"] == ["主要"]
     assert result["candidates"][0]["id"] == "jet-about"
     assert result["candidates"][0]["score"] == result["score"]
     scores = [c["score"] for c in result["candidates"]]

@@ -7,7 +7,7 @@ from bench.oos import answered, load_probes
 from bot.ask import explain
 from bot.knowledge import load_knowledge
 
-# Share of tests/data/oos_probes.yaml the bot may answer (measured: 4/62 at the time of writing).
+# Share of tests/data/oos_probes.yaml the bot may answer (measured: 6/114 at the time of writing).
 PROBES_ANSWERED_MAX = 0.07
 
 
@@ -30,7 +30,8 @@ def test_probes_are_rarely_answered(knowledge) -> None:
 
 
 @pytest.mark.parametrize("text", ["日本大使馆电话", "日本签证怎么办", "长野奥运会哪一年", "北海道旅游",
-                                  "京都有什么好玩的", "福岛核污水", "招聘", "汇率", "JET项目的工资是多少"])
+                                  "京都有什么好玩的", "福岛核污水", "招聘", "汇率", "JET项目的工资是多少",
+                                  "ALT需要什么学历", "去日本当ALT要签证吗"])
 def test_one_shared_word_is_not_an_answer(knowledge, text: str) -> None:
     result = explain(text, knowledge)
     assert result["entry"] is None, (result["entry"], result["candidates"][:2])

@@ -39,6 +39,7 @@ QUESTION_WORD_FORMS = {
 QUESTION_WORDS = frozenset("""
 什么 怎么 怎么样 怎样 如何 哪里 在哪里 哪些 哪个 哪年 哪天 哪位 多少 几 几个 几点 几年 几号 几月
 多久 多长 多大 什么时候 为什么 时候 谁 是 有 在 有没有 可以 能 能不能 会 要 需要 怎么办 是不是 叫
+干嘛 干啥 干什么 做什么
 what where when who how which why much many
 """.split())
 
