@@ -60,6 +60,27 @@ def test_every_labelled_entry_exists_in_the_knowledge() -> None:
     assert missing == [], f"labelled ids with no entry in knowledge/faq: {missing}"
 
 
+def test_no_similar_phrasing_copies_a_held_out_question() -> None:
+    """The test split measures questions the knowledge has not seen: a `similar` phrasing must not copy one.
+
+    (Standard questions may coincide: they were written from the brochure's headings, as followers also ask.)
+    """
+    import re
+    import unicodedata
+
+    from opencc import OpenCC
+
+    t2s = OpenCC("t2s")
+
+    def plain(text: str) -> str:
+        return re.sub(r"[\s\W_]+", "", t2s.convert(unicodedata.normalize("NFKC", str(text))).lower())
+
+    held_out = {plain(q.q) for q in load_questions("test")}
+    copied = [(e["id"], p) for e in faq_entries(PROJECT_ROOT / "knowledge")
+              for p in e.get("similar", []) if plain(p) in held_out]
+    assert copied == [], f"phrasings that copy test-split questions (remove them): {copied}"
+
+
 def _failures(report: Report, which: str) -> str:
     lines = []
     for q, o in report.failures():
