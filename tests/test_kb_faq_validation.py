@@ -57,6 +57,8 @@ CASES = [
      "knowledge/faq/a.yaml:8", "error", "a page of `more` has 700"),
     ("unknown topic", {"a.yaml": GOOD + "  topics: [tourism, sapporo]\n"},
      "knowledge/faq/a.yaml:6", "error", "unknown topic 'sapporo'"),
+    ("mistyped topic", {"a.yaml": GOOD + "  topics: [tourism, turism]\n"},
+     "knowledge/faq/a.yaml:6", "error", "unknown topic 'turism' (did you mean tourism?)"),
     ("bad link", {"a.yaml": GOOD + "  link:\n    title: 官网\n    url: www.clair.org.cn\n"},
      "knowledge/faq/a.yaml:8", "error", "must start with http:// or https://"),
     ("bad picture", {"a.yaml": GOOD + "  link:\n    title: 官网\n    url: http://a.cn/\n    picurl: ftp://a.cn/p\n"},

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.knowledge.loader import Problem, section
+from bot.knowledge.loader import Problem, section, unknown_name
 from bot.knowledge.topics import Topics
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # China has no daylight saving time
@@ -149,7 +149,7 @@ def read_article(path: Path, rel: str, topics: object, now: float | None = None)
     if isinstance(topics, Topics):
         for topic_id in wanted:
             if topics.get(topic_id) is None:
-                error("topics", f"unknown topic '{topic_id}' (see topics.yaml)")
+                error("topics", unknown_name("topic", topic_id, topics))
     if channel == "mass":
         if len(wanted) != 1:
             error("topics", "a mass send goes to one topic's tag: a follower in two tags would get it twice")

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from bot.knowledge.loader import Problem
+from bot.knowledge.loader import Problem, unknown_name
 from bot.knowledge.marked_yaml import Marked
 
 ANSWER_MAX = 600  # characters: more does not fit a phone screen; use `more` pages
@@ -162,8 +162,7 @@ class EntryReader:
             return
         for item in fields["topics"].value if isinstance(fields["topics"].value, list) else ():
             if item.is_text and str(item.value).strip() not in self.topics:
-                known = ", ".join(sorted(self.topics))
-                self.problem(item.line, f"unknown topic '{item.value}' (topics.yaml has: {known})")
+                self.problem(item.line, unknown_name("topic", str(item.value).strip(), self.topics))
 
     def check_source(self, fields: dict[str, Marked]) -> str:
         marked = fields.get("source")

@@ -1,8 +1,9 @@
 """Read `knowledge/` into one immutable Knowledge object, or say file:line what is wrong."""
 from __future__ import annotations
 
+import difflib
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,3 +132,10 @@ def load_knowledge(root: Path) -> Knowledge:
     if knowledge is None:
         raise KnowledgeError([p for p in problems if p.severity == "error"])
     return knowledge
+
+
+def unknown_name(kind: str, name: str, known: Iterable[str]) -> str:
+    """'unknown topic 'jett'' with the closest known names, for a staff member who mistyped one."""
+    close = difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.5)
+    hint = f"did you mean {', '.join(close)}?" if close else f"see {kind}s.yaml for the ids"
+    return f"unknown {kind} '{name}' ({hint})"
