@@ -37,6 +37,19 @@ class Policy:
     # The lower route needs the message's words known: a lone candidate found through one shared word, next to
     # words no entry knows (门票 in 大阪环球影城门票), is an accident of vocabulary, not an answer.
     low_unknown_max: float = 0.30  # probes answered 8 → 6 of 114, dev −2 (组织, 过来 unknown), held-out −0.6 pt
+    # A list of one entry that knows every known word of the message asks the follower to confirm the obvious:
+    # answer it (传真还在用不, 鸟取沙丘好玩不). Only above `lone_score`, with the message's words mostly known.
+    lone_score: float = 0.33
+    lone_cover: float = 0.999  # the entry's share of the message's known meaningful words
+    lone_unknown_max: float = 0.30
+
+    def lone_answer(self, choices: tuple[Candidate, ...], unknown: float) -> bool:
+        """A one-item list whose entry covers all the message's known content words: answer it."""
+        if len(choices) != 1 or unknown > self.lone_unknown_max:
+            return False
+        top = choices[0]
+        known = 1.0 - unknown
+        return top.score >= self.lone_score and known > 0 and top.signals.explained / known >= self.lone_cover
 
     def confident(self, top: float, margin: float, unknown: float = 0.0) -> bool:
         """High and ahead, or lower but far ahead (with the message's words known): sure enough to answer."""
@@ -84,7 +97,7 @@ class Decision:
     kind: str  # answer | suggest | fallback
     entry_id: str | None = None
     score: float = 0.0
-    rule: str = "fuzzy"  # keyword | phrasing | fuzzy | named | detail | shared | short
+    rule: str = "fuzzy"  # keyword | phrasing | fuzzy | named | detail | shared | short | lone
     choices: tuple[str, ...] = ()
     candidates: tuple[Candidate, ...] = field(default_factory=tuple)
 
@@ -108,5 +121,8 @@ def decide(candidates: list[Candidate], *, n_tokens: int, exact: ExactHit | None
     if reason is not None:
         return Decision("answer", top.entry_id, top.score, reason, candidates=found)
     floor = max(policy.suggest, top.score - policy.window)
-    choices = tuple(c.entry_id for c in found[:policy.max_choices] if c.score >= floor)
+    listed = tuple(c for c in found[:policy.max_choices] if c.score >= floor)
+    if not short and policy.lone_answer(listed, unknown):
+        return Decision("answer", top.entry_id, top.score, "lone", candidates=found)
+    choices = tuple(c.entry_id for c in listed)
     return Decision("suggest", None, top.score, "short" if short else "fuzzy", choices=choices, candidates=found)

@@ -10,7 +10,9 @@ from functools import lru_cache
 FILLER_PHRASES = ("麻烦问一下", "我想问一下", "想请问一下", "我想了解一下", "我想咨询一下", "我想请问", "请问一下",
                   "想问一下", "我想问问", "我想知道", "我想了解", "我想咨询", "打扰一下", "麻烦您", "麻烦你",
                   "请问", "我想问", "想问", "请教", "咨询一下", "了解一下", "打扰了", "你好", "您好", "谢谢",
-                  "哈喽", "一下", "就是说", "就是", "然后", "其实", "到底", "那么")
+                  "哈喽", "一下", "就是说", "就是", "然后", "其实", "到底", "那么",
+                  # Spoken run-ons: hesitation and hedging around the question (嗯就是我想…但是不知道…).
+                  "但是不知道", "不知道", "但是", "好像", "我听说", "听说", "说实话", "有点好奇", "挺好奇的", "好奇")
 
 # Single words dropped after cutting (particles, pronouns). Question words such as 哪里/多少/几/什么时候
 # are deliberately absent: they carry the intent ("你们在哪里办公" is not "你们几点办公").
@@ -20,6 +22,8 @@ STOPWORDS = frozenset("""
 the a an of is are am was were be do does did to in on at for you your yours me my i we our us please can could
 would will tell know about want wanna need with and or it its this that there here any some hi hello hey thanks thank
 thing things s t have has had been being get got they them their from by as into also just only very
+不 没 想 些 真的 具体 看看 回事 一回事 听懂 太 里面 那种 这种 平时 块儿 玩意儿 上去 有人 搞 弄 不会 下周
+every there explain say
 """.split())
 
 # Words that ask the same thing in other ways; mapped before matching so both sides agree.
@@ -114,6 +118,18 @@ def chinese_number(numeral: str) -> str | None:
     return str(total + current)
 
 
+_ORDINAL = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\b")
+_EDITION_WORDS = re.compile(r"seminar|session|conference|forum|meeting|edition")
+
+
+def _ordinals(text: str) -> str:
+    """14th → 第14 (第14届 when the text speaks of a seminar or another recurring event)."""
+    if not _ORDINAL.search(text):
+        return text
+    suffix = "届" if _EDITION_WORDS.search(text) else ""
+    return _ORDINAL.sub(lambda m: f" 第{m.group(1)}{suffix} ", text)
+
+
 def _numerals(text: str) -> str:
     def repl(match: re.Match) -> str:
         prefix, numeral = (match.group(1), match.group(2)) if match.group(1) else ("", match.group(3))
@@ -132,7 +148,7 @@ def normalize(text: str) -> str:
     for filler in FILLER_PHRASES:
         if filler in text:
             text = text.replace(filler, " ")
-    text = _numerals(text)
+    text = _ordinals(_numerals(text))
     return _SPACES.sub(" ", text).strip()
 
 

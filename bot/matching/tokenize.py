@@ -117,7 +117,8 @@ class DomainTokenizer:
             word = raw.strip()
             if not word:
                 continue
-            word = self.synonyms.get(word) or self.synonyms.get(singular(word)) or singular(word)
+            word = self.synonyms.get(word) or next(
+                (self.synonyms[f] for f in base_forms(word) if f in self.synonyms), None) or lemma(word)
             if " " in word:
                 words.extend(w for w in word.split() if w not in STOPWORDS)
             elif word not in STOPWORDS:
@@ -164,6 +165,53 @@ def singular(word: str) -> str:
     if word.endswith("ies"):
         return word[:-3] + "y"
     return word[:-1] if word.endswith("s") else word
+
+
+# English verb forms that no suffix rule finds.
+IRREGULAR = {"held": "hold", "sent": "send", "taken": "take", "took": "take", "made": "make", "did": "do",
+             "done": "do", "said": "say", "went": "go", "gone": "go", "began": "begin", "begun": "begin",
+             "ate": "eat", "eaten": "eat", "seen": "see", "saw": "see", "met": "meet", "paid": "pay",
+             "founded": "found", "built": "build", "chosen": "choose", "written": "write", "wrote": "write"}
+
+
+def base_forms(word: str) -> tuple[str, ...]:
+    """Possible base forms of an English word (attended → attend, hired → hire/hir, cities → city), best first."""
+    if not word.isascii() or not word.isalpha() or len(word) < 4:
+        return ()
+    if word in IRREGULAR:
+        return (IRREGULAR[word],)
+    forms: list[str] = []
+    if word.endswith("ied") or word.endswith("ies"):
+        forms.append(word[:-3] + "y")
+    if word.endswith("ed") and len(word) >= 5:
+        forms += [word[:-1], word[:-2]] + ([word[:-3]] if word[-3] == word[-4] else [])
+    if word.endswith("ing") and len(word) >= 6:
+        forms += [word[:-3], word[:-3] + "e"] + ([word[:-4]] if word[-4] == word[-5] else [])
+    if singular(word) != word:
+        forms.append(singular(word))
+    return tuple(forms)
+
+
+# Stems whose base form ends in a silent e: organiz(ed) → organize, locat(ing) → locate, hir(ed) → hire.
+_SILENT_E = ("iz", "is", "at", "ir", "ur", "iv", "ov", "uc", "ag", "ar", "rc", "ut", "od", "id", "ud", "ak", "ok")
+
+
+def lemma(word: str) -> str:
+    """One base form for both sides: irregular verbs, -ed, -ing (organized → organize, planning → plan), plurals."""
+    if word in IRREGULAR:
+        return IRREGULAR[word]
+    if not word.isascii() or not word.isalpha() or len(word) < 5:
+        return word
+    stem = singular(word)
+    if stem.endswith("ied"):
+        stem = stem[:-3] + "y"
+    elif stem.endswith("ed") or (stem.endswith("ing") and len(stem) >= 6):
+        stem = stem[:-2] if stem.endswith("ed") else stem[:-3]
+        if stem[-1] == stem[-2] and stem[-1] not in "sl":
+            stem = stem[:-1]
+        elif stem.endswith(_SILENT_E):
+            stem += "e"
+    return stem
 
 
 @lru_cache(maxsize=50_000)

@@ -1,0 +1,84 @@
+"""Spoken run-ons and English: filler dropped, question words kept, English verb forms and ordinals folded."""
+from __future__ import annotations
+
+import pytest
+
+from bot.knowledge import load_knowledge
+from bot.matching import Candidate, Policy, decide
+from bot.matching.normalize import normalize
+from bot.matching.rerank import Signals
+from bot.matching.tokenize import base_forms, lemma
+from tests.kbkit import write_knowledge
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory):
+    return load_knowledge(write_knowledge(tmp_path_factory.mktemp("kb"))).extras["faq"].index
+
+
+@pytest.mark.parametrize(("text", "gone", "kept"), [
+    ("嗯就是我想给你们发个邮件但是不知道邮箱是什么", ("不知道", "但是", "就是"), ("邮箱", "什么")),
+    ("我听说你们有个JET项目是真的吗", ("听说",), ("jet项目",)),
+    ("那个我有点好奇你们电话多少", ("好奇",), ("电话", "多少")),
+])
+def test_spoken_filler_goes_question_words_stay(text: str, gone: tuple[str, ...], kept: tuple[str, ...]) -> None:
+    normalized = normalize(text)
+    assert not any(word in normalized for word in gone), normalized
+    assert all(word in normalized for word in kept), normalized
+
+
+@pytest.mark.parametrize(("text", "tokens"), [
+    ("你们电话还在用不", ("电话", "在", "用")),  # a trailing 不 asks; it is not a word nobody knows
+    ("JET项目平时是什么我没太听懂", ("jet项目", "是", "什么")),
+    ("电话号码里面具体是多少", ("电话号码", "是", "多少")),
+])
+def test_conversational_words_are_dropped(index, text: str, tokens: tuple[str, ...]) -> None:
+    assert index.analyze(text).tokens == tokens
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("where was the 14th seminar held", "where was the 第14届 seminar held"),  # an edition of a seminar
+    ("the 2nd conference", "the 第2届 conference"),
+    ("my 3rd visit", "my 第3 visit"),  # an ordinal without a recurring event: no 届
+    ("jet 2019", "jet 2019"),  # plain numbers untouched
+])
+def test_english_ordinals(text: str, expected: str) -> None:
+    assert normalize(text) == expected
+
+
+@pytest.mark.parametrize(("word", "base"), [
+    ("attended", "attend"), ("discussed", "discuss"), ("hired", "hire"), ("organized", "organize"),
+    ("organizes", "organize"), ("planning", "plan"), ("located", "locate"), ("visited", "visit"),
+    ("taken", "take"), ("held", "hold"), ("sent", "send"), ("cities", "city"), ("offices", "office"),
+    ("office", "office"), ("website", "website"), ("jet", "jet"), ("说", "说"),
+])
+def test_lemma(word: str, base: str) -> None:
+    assert lemma(word) == base
+
+
+def test_base_forms_offer_the_synonym_keys() -> None:
+    assert "hire" in base_forms("hired") and "attend" in base_forms("attended") and base_forms("jet") == ()
+
+
+def test_english_verb_forms_meet_on_both_sides(index) -> None:
+    assert index.analyze("who organized it").tokens == index.analyze("who organizes it").tokens
+
+
+def _lone(score: float, explained: float) -> Candidate:
+    signals = Signals(sort_ratio=0.5, word_query=0.5, word_doc=0.5, pair_query=0.5, pair_doc=0.5, sound=0.5,
+                      keyword=0.0, answer=0.5, entry=0.5, explained=explained)
+    return Candidate(entry_id="contact-fax", question="q", score=score, phrasing="p", signals=signals)
+
+
+@pytest.mark.parametrize(("score", "explained", "unknown", "kind"), [
+    (0.40, 0.80, 0.20, "answer"),  # the entry knows every known word of the message
+    (0.40, 0.70, 0.20, "suggest"),  # a known word the entry does not know: ask
+    (0.40, 0.60, 0.40, "suggest"),  # too many words nobody knows
+    (0.30, 0.80, 0.20, "fallback"),  # below the list threshold
+])
+def test_a_lone_entry_covering_the_message_answers(score: float, explained: float, unknown: float, kind: str) -> None:
+    policy = Policy(lone_score=0.33, lone_unknown_max=0.30)
+    decision = decide([_lone(score, explained)], n_tokens=4, policy=policy, unknown=unknown)
+    assert decision.kind == kind, decision
+    if kind == "answer":
+        assert decision.rule == "lone"
