@@ -82,3 +82,26 @@ def test_a_lone_entry_covering_the_message_answers(score: float, explained: floa
     assert decision.kind == kind, decision
     if kind == "answer":
         assert decision.rule == "lone"
+
+
+@pytest.mark.parametrize(("text", "tokens"), [
+    ("JET项目是怎么回事", ("jet项目", "是", "怎么")),  # 怎么回事 asks how, like 怎么
+    ("JET项目是啥玩意儿", ("jet项目", "是", "什么")),
+    ("2019年派遣了几名专家", None),  # 几名 asks how many
+])
+def test_spoken_question_words(index, text: str, tokens: tuple[str, ...] | None) -> None:
+    got = index.analyze(text).tokens
+    if tokens is None:
+        assert "多少" in got and "几名" not in got, got
+    else:
+        assert got == tokens
+
+
+@pytest.mark.parametrize(("word", "pieces"), [
+    ("我刷", None),  # 刷 is unknown to the small knowledge: not glue of known words
+    ("那电话", ["电话"]),  # a known word glued to a particle
+    ("电话号码", None),  # known: left whole
+    ("日本签证", None),  # two pieces without a particle: a word nobody knows stays whole
+])
+def test_glued_particles_come_off_known_words(index, word: str, pieces: list[str] | None) -> None:
+    assert index.tokenizer.split_unknown(word) == pieces

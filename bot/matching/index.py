@@ -104,6 +104,7 @@ class FaqIndex:
         uses = Counter(t for d in docs for t in d.tokens)
         tokenizer.add_place_stems(uses)
         tokenizer.enable_repair({**dict.fromkeys(tokenizer.domain_words, 0), **uses})
+        tokenizer.known = index.vocabulary
         index.analyze = lru_cache(maxsize=4096)(tokenizer.analyze)  # type: ignore[method-assign]
         return index
 

@@ -23,7 +23,7 @@ the a an of is are am was were be do does did to in on at for you your yours me 
 would will tell know about want wanna need with and or it its this that there here any some hi hello hey thanks thank
 thing things s t have has had been being get got they them their from by as into also just only very
 不 没 想 些 真的 具体 看看 回事 一回事 听懂 太 里面 那种 这种 平时 块儿 玩意儿 上去 有人 搞 弄 不会 下周
-every there explain say
+一 every there explain say
 """.split())
 
 # Words that ask the same thing in other ways; mapped before matching so both sides agree.
@@ -37,6 +37,8 @@ QUESTION_WORD_FORMS = {
     "几届": "多少 届", "哪届": "哪个 届", "几次": "多少 次", "哪次": "哪个 次", "几场": "多少 场", "几天": "多少 天",
     "几年": "多少 年", "到哪去": "去 哪里", "去哪": "去 哪里", "哪来": "哪里 来", "怎么弄": "怎么 办",
     "咋弄": "怎么 办",
+    "怎么回事": "怎么", "咋回事": "怎么", "怎么一回事": "怎么", "咋搞": "怎么", "怎么搞": "怎么", "啥玩意儿": "什么",
+    "啥玩意": "什么", "几名": "多少 名", "几人": "多少 人", "多少名": "多少 名",
 }
 
 # Question words and light verbs: kept for matching, but not enough alone to say what the question is about.

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from bot.matching.homophones import HomophoneRepair, syllables
-from bot.matching.normalize import QUESTION_WORD_FORMS, QUESTION_WORDS, STOPWORDS, normalize
+from bot.matching.normalize import QUESTION_WORD_FORMS, QUESTION_WORDS, STOPWORDS, is_cjk, normalize
 
 PLACE_SUFFIXES = ("县", "市", "府", "省", "町", "村")
 _base = None
@@ -91,6 +91,20 @@ class DomainTokenizer:
             added.add(word)
         self.domain_words = frozenset(added)
         self.repair: HomophoneRepair | None = None
+        self.known: frozenset[str] = frozenset()  # every word the knowledge uses, set once the index is built
+
+    def split_unknown(self, word: str) -> list[str] | None:
+        """A word no entry knows that jieba glued from a known word and a particle (我刷, 那届, 推些): the known
+        piece alone; None when it is no such glue (日本料理 and 购物中心 stay whole: words nobody knows)."""
+        if not self.known or word in self.known or len(word) < 2 or len(word) > 4 or not is_cjk(word):
+            return None
+        for cut in range(1, len(word)):
+            left, right = word[:cut], word[cut:]
+            pieces = [self.synonyms.get(p, p) for p in (left, right)]
+            if (all(p in STOPWORDS or p in self.known or p in QUESTION_WORDS for p in pieces)
+                    and any(p in STOPWORDS for p in pieces) and any(p in self.known for p in pieces)):
+                return [p for p in pieces if p not in STOPWORDS]
+        return None
 
     def add_place_stems(self, vocabulary: Iterable[str]) -> None:
         """长野 → 长野县, 名张 → 名张市: a place typed without its suffix, when the knowledge never uses the bare
@@ -122,7 +136,7 @@ class DomainTokenizer:
             if " " in word:
                 words.extend(w for w in word.split() if w not in STOPWORDS)
             elif word not in STOPWORDS:
-                words.append(word)
+                words.extend(self.split_unknown(word) or [word])
         return words
 
     def analyze(self, text: str) -> Analysis:
