@@ -19,6 +19,7 @@ def index(tmp_path_factory: pytest.TempPathFactory):
 @pytest.mark.parametrize(("text", "gone", "kept"), [
     ("嗯就是我想给你们发个邮件但是不知道邮箱是什么", ("不知道", "但是", "就是"), ("邮箱", "什么")),
     ("我听说你们有个JET项目是真的吗", ("听说",), ("jet项目",)),
+    ("我听朋友说你们有JET项目", ("朋友",), ("jet项目",)),
     ("那个我有点好奇你们电话多少", ("好奇",), ("电话", "多少")),
 ])
 def test_spoken_filler_goes_question_words_stay(text: str, gone: tuple[str, ...], kept: tuple[str, ...]) -> None:
@@ -87,6 +88,7 @@ def test_a_lone_entry_covering_the_message_answers(score: float, explained: floa
 @pytest.mark.parametrize(("text", "tokens"), [
     ("JET项目是怎么回事", ("jet项目", "是", "怎么")),  # 怎么回事 asks how, like 怎么
     ("JET项目是啥玩意儿", ("jet项目", "是", "什么")),
+    ("JET项目是什么样的", ("jet项目", "是", "什么")),
     ("2019年派遣了几名专家", None),  # 几名 asks how many
 ])
 def test_spoken_question_words(index, text: str, tokens: tuple[str, ...] | None) -> None:
@@ -97,11 +99,17 @@ def test_spoken_question_words(index, text: str, tokens: tuple[str, ...] | None)
         assert got == tokens
 
 
+def test_which_asks_like_its_chinese_form(index) -> None:
+    assert index.analyze("which phone number").tokens == index.analyze("哪个 phone number").tokens
+
+
 @pytest.mark.parametrize(("word", "pieces"), [
     ("我刷", None),  # 刷 is unknown to the small knowledge: not glue of known words
     ("那电话", ["电话"]),  # a known word glued to a particle
     ("电话号码", None),  # known: left whole
     ("日本签证", None),  # two pieces without a particle: a word nobody knows stays whole
+    ("搞个", []),  # particles only: nothing left
+    ("是电话", ["是", "电话"]),  # a light verb glued on: both kept, as the cutter would have cut them
 ])
 def test_glued_particles_come_off_known_words(index, word: str, pieces: list[str] | None) -> None:
     assert index.tokenizer.split_unknown(word) == pieces

@@ -12,7 +12,8 @@ FILLER_PHRASES = ("麻烦问一下", "我想问一下", "想请问一下", "我�
                   "请问", "我想问", "想问", "请教", "咨询一下", "了解一下", "打扰了", "你好", "您好", "谢谢",
                   "哈喽", "一下", "就是说", "就是", "然后", "其实", "到底", "那么",
                   # Spoken run-ons: hesitation and hedging around the question (嗯就是我想…但是不知道…).
-                  "但是不知道", "不知道", "但是", "好像", "我听说", "听说", "说实话", "有点好奇", "挺好奇的", "好奇")
+                  "但是不知道", "不知道", "但是", "好像", "我听朋友说", "听朋友说", "听别人说", "听人说",
+                  "我听说", "听说", "说实话", "有点好奇", "挺好奇的", "好奇")
 
 # Single words dropped after cutting (particles, pronouns). Question words such as 哪里/多少/几/什么时候
 # are deliberately absent: they carry the intent ("你们在哪里办公" is not "你们几点办公").
@@ -23,7 +24,7 @@ the a an of is are am was were be do does did to in on at for you your yours me 
 would will tell know about want wanna need with and or it its this that there here any some hi hello hey thanks thank
 thing things s t have has had been being get got they them their from by as into also just only very
 不 没 想 些 真的 具体 看看 回事 一回事 听懂 太 里面 那种 这种 平时 块儿 玩意儿 上去 有人 搞 弄 不会 下周
-一 every there explain say
+一 说 every there explain say his her should shall might must
 """.split())
 
 # Words that ask the same thing in other ways; mapped before matching so both sides agree.
@@ -38,7 +39,8 @@ QUESTION_WORD_FORMS = {
     "几年": "多少 年", "到哪去": "去 哪里", "去哪": "去 哪里", "哪来": "哪里 来", "怎么弄": "怎么 办",
     "咋弄": "怎么 办",
     "怎么回事": "怎么", "咋回事": "怎么", "怎么一回事": "怎么", "咋搞": "怎么", "怎么搞": "怎么", "啥玩意儿": "什么",
-    "啥玩意": "什么", "几名": "多少 名", "几人": "多少 人", "多少名": "多少 名",
+    "啥玩意": "什么", "什么样": "什么", "啥样": "什么", "which": "哪个", "几名": "多少 名", "几人": "多少 人",
+    "多少名": "多少 名",
 }
 
 # Question words and light verbs: kept for matching, but not enough alone to say what the question is about.

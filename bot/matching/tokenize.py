@@ -94,15 +94,16 @@ class DomainTokenizer:
         self.known: frozenset[str] = frozenset()  # every word the knowledge uses, set once the index is built
 
     def split_unknown(self, word: str) -> list[str] | None:
-        """A word no entry knows that jieba glued from a known word and a particle (我刷, 那届, 推些): the known
-        piece alone; None when it is no such glue (日本料理 and 购物中心 stay whole: words nobody knows)."""
+        """A word no entry knows that jieba glued from a known word and a particle or light verb (那届, 推些, 会发):
+        the pieces without the particle ([] for particles only: 搞个); None when it is no such glue (日本料理 and
+        购物中心 stay whole: words nobody knows)."""
         if not self.known or word in self.known or len(word) < 2 or len(word) > 4 or not is_cjk(word):
             return None
         for cut in range(1, len(word)):
             left, right = word[:cut], word[cut:]
             pieces = [self.synonyms.get(p, p) for p in (left, right)]
-            if (all(p in STOPWORDS or p in self.known or p in QUESTION_WORDS for p in pieces)
-                    and any(p in STOPWORDS for p in pieces) and any(p in self.known for p in pieces)):
+            if all(p in STOPWORDS or p in self.known or p in QUESTION_WORDS for p in pieces) and any(
+                    p in STOPWORDS or p in QUESTION_WORDS for p in pieces):
                 return [p for p in pieces if p not in STOPWORDS]
         return None
 
@@ -136,7 +137,8 @@ class DomainTokenizer:
             if " " in word:
                 words.extend(w for w in word.split() if w not in STOPWORDS)
             elif word not in STOPWORDS:
-                words.extend(self.split_unknown(word) or [word])
+                pieces = self.split_unknown(word)
+                words.extend([word] if pieces is None else pieces)
         return words
 
     def analyze(self, text: str) -> Analysis:
