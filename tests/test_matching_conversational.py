@@ -113,3 +113,15 @@ def test_which_asks_like_its_chinese_form(index) -> None:
 ])
 def test_glued_particles_come_off_known_words(index, word: str, pieces: list[str] | None) -> None:
     assert index.tokenizer.split_unknown(word) == pieces
+
+
+@pytest.mark.parametrize(("text", "tokens"), [
+    ("你们老大叫啥", ("所长", "叫", "什么")),  # the variant 老大 wins over jieba's everyday 大叫
+    ("老大", ("所长",)),
+    ("大叫一声", ("大叫", "一声")),  # without the variant around, jieba's words stay
+])
+def test_typed_variants_are_cut_whole(text: str, tokens: tuple[str, ...]) -> None:
+    from bot.matching.tokenize import DomainTokenizer, Lexicon
+
+    tokenizer = DomainTokenizer(Lexicon(synonyms={"老大": "所长"}))
+    assert tuple(tokenizer.cut(normalize(text))) == tokens

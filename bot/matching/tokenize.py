@@ -68,6 +68,9 @@ class Analysis:
         return " ".join(self.tokens)
 
 
+VARIANT_FREQ = 5000  # jieba frequency floor for the knowledge's synonym variants
+
+
 class DomainTokenizer:
     """One knowledge version's way of cutting text: built once, used for every message."""
 
@@ -89,6 +92,10 @@ class DomainTokenizer:
             if len(word) > 1 and (word not in self._jieba.FREQ or not self._jieba.FREQ[word]):
                 self._jieba.add_word(word)
             added.add(word)
+        # A variant followers type (老大 for 所长) beats an everyday word it overlaps (老大叫啥: 老大 叫, not 老 大叫).
+        for word in lexicon.synonyms:
+            if 2 <= len(word) <= 4 and is_cjk(word) and self._jieba.FREQ.get(word, 0) < VARIANT_FREQ:
+                self._jieba.add_word(word, VARIANT_FREQ)
         self.domain_words = frozenset(added)
         self.repair: HomophoneRepair | None = None
         self.known: frozenset[str] = frozenset()  # every word the knowledge uses, set once the index is built
