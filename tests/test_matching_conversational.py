@@ -31,7 +31,8 @@ def test_spoken_filler_goes_question_words_stay(text: str, gone: tuple[str, ...]
 @pytest.mark.parametrize(("text", "tokens"), [
     ("你们电话还在用不", ("电话", "在", "用")),  # a trailing 不 asks; it is not a word nobody knows
     ("JET项目平时是什么我没太听懂", ("jet项目", "是", "什么")),
-    ("电话号码里面具体是多少", ("电话号码", "是", "多少")),
+    ("那个电话号码里面具体应该是多少", ("电话号码", "应该", "是", "多少")),  # long: a run-on
+    ("电话号码具体是多少", ("电话号码", "具体", "是", "多少")),  # short: every word may be the point
 ])
 def test_conversational_words_are_dropped(index, text: str, tokens: tuple[str, ...]) -> None:
     assert index.analyze(text).tokens == tokens
@@ -108,7 +109,7 @@ def test_which_asks_like_its_chinese_form(index) -> None:
     ("那电话", ["电话"]),  # a known word glued to a particle
     ("电话号码", None),  # known: left whole
     ("日本签证", None),  # two pieces without a particle: a word nobody knows stays whole
-    ("搞个", []),  # particles only: nothing left
+    ("个的", []),  # particles only: nothing left
     ("是电话", ["是", "电话"]),  # a light verb glued on: both kept, as the cutter would have cut them
 ])
 def test_glued_particles_come_off_known_words(index, word: str, pieces: list[str] | None) -> None:

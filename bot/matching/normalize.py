@@ -23,9 +23,16 @@ STOPWORDS = frozenset("""
 the a an of is are am was were be do does did to in on at for you your yours me my i we our us please can could
 would will tell know about want wanna need with and or it its this that there here any some hi hello hey thanks thank
 thing things s t have has had been being get got they them their from by as into also just only very
-不 没 想 些 真的 具体 看看 回事 一回事 听懂 太 里面 那种 这种 平时 块儿 玩意儿 上去 有人 搞 弄 不会 下周
-一 说 every there explain say his her should shall might must
+不 没 every there explain say his her should shall might must
 """.split())
+
+# Words of spoken run-ons (嗯我想问问就是你们这个公众号平时都会发一些什么内容啊) that carry no intent there; dropped
+# only from long messages, where the question sits among them. A short message keeps them: there they may be
+# the point, and dropping them would let an out-of-scope question look like a known one.
+RUNON_WORDS = frozenset("""
+想 些 真的 具体 看看 回事 一回事 听懂 太 里面 那种 这种 平时 块儿 玩意儿 上去 有人 搞 弄 不会 下周 一 说
+""".split())
+RUNON_MIN_CHARS = 14  # a message this long (normalized, filler phrases removed) is a run-on
 
 # Words that ask the same thing in other ways; mapped before matching so both sides agree.
 QUESTION_WORD_FORMS = {

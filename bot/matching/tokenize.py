@@ -9,7 +9,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from bot.matching.homophones import HomophoneRepair, syllables
-from bot.matching.normalize import QUESTION_WORD_FORMS, QUESTION_WORDS, STOPWORDS, is_cjk, normalize
+from bot.matching.normalize import (
+    QUESTION_WORD_FORMS,
+    QUESTION_WORDS,
+    RUNON_MIN_CHARS,
+    RUNON_WORDS,
+    STOPWORDS,
+    is_cjk,
+    normalize,
+)
 
 PLACE_SUFFIXES = ("县", "市", "府", "省", "町", "村")
 _base = None
@@ -68,6 +76,7 @@ class Analysis:
         return " ".join(self.tokens)
 
 
+RUNON_DROPPED = STOPWORDS | RUNON_WORDS
 VARIANT_FREQ = 5000  # jieba frequency floor for the knowledge's synonym variants
 
 
@@ -100,7 +109,7 @@ class DomainTokenizer:
         self.repair: HomophoneRepair | None = None
         self.known: frozenset[str] = frozenset()  # every word the knowledge uses, set once the index is built
 
-    def split_unknown(self, word: str) -> list[str] | None:
+    def split_unknown(self, word: str, dropped: frozenset[str] = STOPWORDS) -> list[str] | None:
         """A word no entry knows that jieba glued from a known word and a particle or light verb (那届, 推些, 会发):
         the pieces without the particle ([] for particles only: 搞个); None when it is no such glue (日本料理 and
         购物中心 stay whole: words nobody knows)."""
@@ -109,9 +118,9 @@ class DomainTokenizer:
         for cut in range(1, len(word)):
             left, right = word[:cut], word[cut:]
             pieces = [self.synonyms.get(p, p) for p in (left, right)]
-            if all(p in STOPWORDS or p in self.known or p in QUESTION_WORDS for p in pieces) and any(
-                    p in STOPWORDS or p in QUESTION_WORDS for p in pieces):
-                return [p for p in pieces if p not in STOPWORDS]
+            if all(p in dropped or p in self.known or p in QUESTION_WORDS for p in pieces) and any(
+                    p in dropped or p in QUESTION_WORDS for p in pieces):
+                return [p for p in pieces if p not in dropped]
         return None
 
     def add_place_stems(self, vocabulary: Iterable[str]) -> None:
@@ -134,6 +143,7 @@ class DomainTokenizer:
             if phrase in normalized:
                 normalized = re.sub(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])",
                                     f" {self.synonyms[phrase]} ", normalized)
+        dropped = RUNON_DROPPED if len(normalized) - normalized.count(" ") >= RUNON_MIN_CHARS else STOPWORDS
         words = []
         for raw in _rejoin_latin(self._jieba.lcut(normalized)):
             word = raw.strip()
@@ -142,9 +152,9 @@ class DomainTokenizer:
             word = self.synonyms.get(word) or next(
                 (self.synonyms[f] for f in base_forms(word) if f in self.synonyms), None) or lemma(word)
             if " " in word:
-                words.extend(w for w in word.split() if w not in STOPWORDS)
-            elif word not in STOPWORDS:
-                pieces = self.split_unknown(word)
+                words.extend(w for w in word.split() if w not in dropped)
+            elif word not in dropped:
+                pieces = self.split_unknown(word, dropped)
                 words.extend([word] if pieces is None else pieces)
         return words
 
