@@ -93,3 +93,12 @@ def test_two_workers_at_once_send_each_follower_once(rt, fake, push_knowledge, p
     assert fake.counts[NEWS] == len(people)
     logs = [w.stderr.read() for w in workers]
     assert all("deliver_batch" in log for log in logs), "both workers took batches"
+
+
+def test_a_push_runtime_loads_topics_and_articles_but_not_the_faq_index(config, store):
+    """Workers need topics and articles; the FAQ matcher (jieba's dictionary, ~110 MB) stays out of them."""
+    from bot.push.runtime import Runtime
+
+    knowledge = Runtime.build(config, store=store).knowledge.current
+    assert set(knowledge.extras) == {"topics", "articles"}
+    assert knowledge.extras["articles"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,14 +107,17 @@ def section(name: str) -> Callable[[SectionLoader], SectionLoader]:
     return register
 
 
-def check_knowledge(root: Path) -> tuple[Knowledge | None, list[Problem]]:
-    """Load and validate everything; return the Knowledge (None when there are errors) and every problem."""
+def check_knowledge(root: Path, *, only: Collection[str] | None = None) -> tuple[Knowledge | None, list[Problem]]:
+    """Load and validate everything (or the sections named in `only`, and replies.yaml); return the Knowledge
+    (None when there are errors) and every problem."""
     from bot.knowledge import sections  # noqa: F401  (registers the built-in sections)
 
     root = Path(root)
     texts, problems = load_texts(root)
     extras: dict[str, object] = {}
     for name, loader in SECTIONS:
+        if only is not None and name not in only:
+            continue
         try:
             value, found = loader(root, extras)
         except Exception as exc:  # a bug in a section must not take the bot down: report it as a problem
@@ -126,9 +129,9 @@ def check_knowledge(root: Path) -> tuple[Knowledge | None, list[Problem]]:
     return Knowledge(version=fingerprint(root), texts=texts, root=root, extras=extras), problems
 
 
-def load_knowledge(root: Path) -> Knowledge:
-    """Load and validate the whole folder; raise KnowledgeError listing every error."""
-    knowledge, problems = check_knowledge(root)
+def load_knowledge(root: Path, *, only: Collection[str] | None = None) -> Knowledge:
+    """Load and validate the folder (or only some sections); raise KnowledgeError listing every error."""
+    knowledge, problems = check_knowledge(root, only=only)
     if knowledge is None:
         raise KnowledgeError([p for p in problems if p.severity == "error"])
     return knowledge

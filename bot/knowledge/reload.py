@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 from bot.knowledge.loader import Knowledge, KnowledgeError, load_knowledge
@@ -23,12 +24,14 @@ def _stat_signature(root: Path) -> tuple:
 class KnowledgeHolder:
     """Holds the knowledge in use; `current` checks the folder at most every `interval` seconds."""
 
-    def __init__(self, root: Path, *, interval: float = 2.0, background: bool = False) -> None:
+    def __init__(self, root: Path, *, interval: float = 2.0, background: bool = False,
+                 only: Collection[str] | None = None) -> None:
         self.root = Path(root)
+        self.only = only  # load just these sections (a push worker needs no FAQ index)
         self.interval = interval
         self.background = background  # web processes: load a new version on a thread, never inside a request
         self._signature = _stat_signature(self.root)
-        self._knowledge: Knowledge = load_knowledge(self.root)  # the first load must succeed
+        self._knowledge: Knowledge = load_knowledge(self.root, only=self.only)  # the first load must succeed
         self._checked = time.monotonic()
         self._lock = threading.Lock()
         self.last_error: KnowledgeError | None = None
@@ -60,7 +63,7 @@ class KnowledgeHolder:
                 return False
             self._signature = signature
             try:
-                fresh = load_knowledge(self.root)
+                fresh = load_knowledge(self.root, only=self.only)
             except KnowledgeError as exc:
                 self.last_error = exc
                 log.error("knowledge not reloaded, still serving version %s:\n%s", self._knowledge.version, exc)

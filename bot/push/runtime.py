@@ -17,6 +17,9 @@ from bot.store import Keys, Store
 
 WORKER_SOCKET_TIMEOUT = 30  # a worker may wait on a busy Redis longer than the webhook's 0.25 s
 
+# What pushing needs from the knowledge: not the FAQ matcher, whose jieba dictionary alone is ~110 MB.
+PUSH_SECTIONS = ("topics", "articles")
+
 
 def next_beijing_midnight(now: float) -> float:
     """Unix time of the next 00:00 in Beijing (WeChat's daily quotas reset then)."""
@@ -56,7 +59,8 @@ class Runtime:
         base = store or Store.connect(config)
         own = Store(worker_redis(config, base), Keys(config.key_prefix), embedded=base.embedded)
         return cls(config=config, store=own, settings=PushSettings.from_env(config.extra),
-                   knowledge=KnowledgeHolder(config.knowledge_dir, interval=config.reload_interval), clock=clock)
+                   knowledge=KnowledgeHolder(config.knowledge_dir, interval=config.reload_interval, only=PUSH_SECTIONS),
+                   clock=clock)
 
     @property
     def keys(self) -> Keys:
