@@ -21,6 +21,13 @@ def faq_of(ctx: Context) -> Faq | None:
     return faq if isinstance(faq, Faq) else None
 
 
+def faq_for_question(ctx: Context) -> Faq | None:
+    """The FAQ to match this message against, or None when there is no text to match (or no FAQ)."""
+    if ctx.text is None or not ctx.text.strip():
+        return None
+    return faq_of(ctx)
+
+
 def analysis_of(faq: Faq, text: str) -> Analysis:
     """The message as the matcher sees it (memoized per knowledge version)."""
     return faq.index.analyze(text.strip()[:MAX_QUESTION_CHARS])
@@ -74,9 +81,7 @@ def record(ctx: Context, analysis: Analysis, decision: Decision) -> None:
 
 def handle(ctx: Context) -> Reply | None:
     """Rank the entries for the message and act on the decision; None lets the fallback answer."""
-    if ctx.text is None or not ctx.text.strip():
-        return None
-    faq = faq_of(ctx)
+    faq = faq_for_question(ctx)
     if faq is None:
         return None
     analysis = analysis_of(faq, ctx.text)

@@ -4,14 +4,12 @@ from __future__ import annotations
 from bot.matching import Decision
 from bot.replies import Reply
 from bot.router import Context
-from handlers.faq import analysis_of, answer_reply, faq_of, record
+from handlers.faq import analysis_of, answer_reply, faq_for_question, record
 
 
 def handle(ctx: Context) -> Reply | None:
     """Answer when the message is exactly a keyword (question words around it allowed) or a phrasing."""
-    if ctx.text is None or not ctx.text.strip():
-        return None
-    faq = faq_of(ctx)
+    faq = faq_for_question(ctx)
     if faq is None:
         return None
     if ctx.message.type == "event":
