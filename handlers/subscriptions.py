@@ -81,9 +81,12 @@ def run(ctx: Context, topics: Topics, action: str, named: list[Topic], unknown: 
         return k.text("unsubscribe_all_done", names=names(gone)) if gone else k.text("subscriptions_none")
     lines = []
     if named and action == "subscribe":
+        first = not subscriptions.topics_of(store, openid)
         added, already = subscriptions.subscribe(store, openid, [t.id for t in named])
         if added:
             lines.append(k.text("subscribe_done", names=names([t for t in named if t.id in added])))
+            if first:  # the 48-hour rule is said once, not on every subscription
+                lines.append(k.text("subscribe_first_note"))
         if already:
             lines.append(k.text("subscribe_already", names=names([t for t in named if t.id in already])))
     elif named:

@@ -126,3 +126,11 @@ def text_message(text: str):
     return parse_message(f"<xml><ToUserName>gh_x</ToUserName><FromUserName>{WHO}</FromUserName>"
                          f"<CreateTime>1700000000</CreateTime><MsgType>text</MsgType>"
                          f"<Content><![CDATA[{text}]]></Content><MsgId>42</MsgId></xml>")
+
+
+def test_the_48_hour_rule_is_explained_on_the_first_subscription_only(chat, engine):
+    note = engine.knowledge.current.text("subscribe_first_note")
+    assert note in chat.say("订阅 旅游")
+    assert note not in chat.say("订阅 长野")
+    chat.say("退订 全部")
+    assert note in chat.say("订阅 活动")
