@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot.push.queue import enqueue
-from bot.push.window import activity_kind, queue_activity, record_activity
+from bot.push.window import activity_kind, queue_activity
 from bot.router import Context
 
 if TYPE_CHECKING:
@@ -15,24 +15,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def on_inbound(ctx: Context) -> None:
-    """After the reply is decided: record the follower's activity; queue their pending articles if any."""
-    store = ctx.store
-    kind = activity_kind(ctx.message)
-    if store is None or kind is None:
-        return
-
-    def record(_: object) -> None:
-        waiting = record_activity(store, ctx.openid, kind, now=ctx.now)
-        if waiting and store.redis.set(store.keys.pending_job(ctx.openid), "1", nx=True, ex=600):
-            enqueue(store, "bot.push.pending.deliver_pending", ctx.openid)
-            ctx.trace["pending_queued"] = waiting
-
-    store.safe(record, None)
-
-
 def queue_inbound(ctx: Context, pipe: object) -> Callable[[list], None] | None:
-    """`on_inbound` riding on the webhook's reply write (no round trip of its own)."""
+    """Record the follower's activity and wake their pending list, riding on the webhook's reply write.
+
+    No round trip of its own: the commands go on the reply's pipeline; `after` reads their results.
+    """
     store = ctx.store
     kind = activity_kind(ctx.message)
     if store is None or kind is None:
