@@ -1,7 +1,6 @@
 """The webhook side of pushes: each message or click opens the follower's window and wakes their pending list."""
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -11,8 +10,6 @@ from bot.router import Context
 
 if TYPE_CHECKING:
     from bot.engine import Engine
-
-log = logging.getLogger(__name__)
 
 
 def queue_inbound(ctx: Context, pipe: object) -> Callable[[list], None] | None:
