@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 # Room left for the 「更多」 hint and the XML around the text.
 PAGE_BYTES = TEXT_LIMIT_BYTES - 200
 
-InboundHook = Callable[[Context], None]
 # A hook whose Redis work rides on the pipeline that stores the reply (no round trip of its own): it queues
 # commands on the pipeline and may return a callback that receives the results of exactly those commands.
 PipelinedHook = Callable[[Context, Any], Callable[[list], None] | None]
@@ -40,7 +39,6 @@ class Engine:
     router: Router
     edge: Edge
     replies: ReplyCache = field(init=False)
-    after_inbound: list[InboundHook] = field(default_factory=list)
     inbound_writes: list[PipelinedHook] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -127,7 +125,7 @@ class Engine:
         return queue
 
     def run(self, ctx: Context) -> Reply:
-        """Handlers, pagination, then the after-inbound hooks; a handler that raises gives the error text."""
+        """Handlers, then pagination; a handler that raises gives the follower the error text."""
         message = ctx.message
         try:
             reply = self.router.dispatch(ctx) or NO_REPLY
@@ -137,11 +135,6 @@ class Engine:
             ctx.trace["handler"] = "error"
             ctx.session.dirty = False  # a half-done change is not kept
             return TextReply(ctx.knowledge.text("error")) if message.type != "event" else NO_REPLY
-        for hook in self.after_inbound:
-            try:
-                hook(ctx)
-            except Exception:
-                log.exception("after-inbound hook %r failed for openid=%s", hook, message.source)
         return reply
 
     def context(self, message: BaseMessage, *, session: Session | None = None) -> Context:
