@@ -61,6 +61,8 @@ CASES = [
      "knowledge/faq/a.yaml:6", "error", "unknown topic 'turism' (did you mean tourism?)"),
     ("bad link", {"a.yaml": GOOD + "  link:\n    title: 官网\n    url: www.clair.org.cn\n"},
      "knowledge/faq/a.yaml:8", "error", "must start with http:// or https://"),
+    ("misspelt link field", {"a.yaml": GOOD + "  link:\n    title: 官网\n    ulr: http://a.cn/\n"},
+     "knowledge/faq/a.yaml:8", "error", "unknown link field 'ulr' (did you mean 'url'?)"),
     ("bad picture", {"a.yaml": GOOD + "  link:\n    title: 官网\n    url: http://a.cn/\n    picurl: ftp://a.cn/p\n"},
      "knowledge/faq/a.yaml:9", "error", "picture url"),
     ("unknown source", {"a.yaml": GOOD.replace("brochure", "internet")},

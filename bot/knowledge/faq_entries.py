@@ -87,11 +87,7 @@ class EntryReader:
             self.problem(item.line, "an entry must be a set of fields (id:, question:, answer: ...)")
             return None
         fields: dict[str, Marked] = item.value
-        for name, marked in fields.items():
-            if name not in FIELDS:
-                guess = difflib.get_close_matches(name, FIELDS, n=1)
-                hint = f" (did you mean '{guess[0]}'?)" if guess else f" (fields: {', '.join(FIELDS)})"
-                self.problem(marked.line, f"unknown field '{name}'{hint}")
+        self.check_field_names(fields, FIELDS, "field")
         entry_id = self.text(fields, "id", item.line)
         if entry_id is not None and not _ID.match(entry_id):
             self.problem(fields["id"].line, f"id '{entry_id}' must be lowercase letters, digits and hyphens")
@@ -149,6 +145,14 @@ class EntryReader:
             out.append(Phrase(str(item.value).strip(), item.line))
         return tuple(out)
 
+    def check_field_names(self, fields: dict[str, Marked], allowed: tuple[str, ...], what: str) -> None:
+        """Report each unknown field name, with the closest allowed one (a typo such as 'similiar')."""
+        for name, marked in fields.items():
+            if name not in allowed:
+                guess = difflib.get_close_matches(name, allowed, n=1)
+                hint = f" (did you mean '{guess[0]}'?)" if guess else f" (fields: {', '.join(allowed)})"
+                self.problem(marked.line, f"unknown {what} '{name}'{hint}")
+
     def check_length(self, text: str, line: int, what: str) -> None:
         if len(text) > ANSWER_MAX:
             self.problem(line, f"{what} has {len(text)} characters, more than {ANSWER_MAX}: shorten it or move "
@@ -181,9 +185,7 @@ class EntryReader:
             self.problem(marked.line, "'link' must have a title: and a url: on the lines below it")
             return None
         fields: dict[str, Marked] = marked.value
-        for name, value in fields.items():
-            if name not in LINK_FIELDS:
-                self.problem(value.line, f"unknown link field '{name}' (fields: {', '.join(LINK_FIELDS)})")
+        self.check_field_names(fields, LINK_FIELDS, "link field")
         title = self.text(fields, "title", marked.line)
         url = self.text(fields, "url", marked.line)
         if url is not None and not _is_web_address(url):
