@@ -8,18 +8,13 @@ from typing import TYPE_CHECKING
 
 import click
 
+from bot.cli_config import load_config
 from bot.cli_kb import ask, kb, report
-from bot.config import Config, ConfigError
 
 if TYPE_CHECKING:
     from flask import Flask
 
-
-def load_config(*, demo: bool) -> Config:
-    try:
-        return Config.from_env(demo=demo)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+    from bot.config import Config
 
 
 def build_app(config: Config) -> Flask:

@@ -7,19 +7,12 @@ from pathlib import Path
 
 import click
 
-from bot.config import Config, ConfigError
+from bot.cli_config import load_config
 from bot.knowledge.loader import Knowledge, KnowledgeError, Problem, check_knowledge, load_knowledge
 
 
-def _config() -> Config:
-    try:
-        return Config.from_env(demo=True)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
 def _folder(path: Path | None) -> Path:
-    folder = path or _config().knowledge_dir
+    folder = path or load_config(demo=True).knowledge_dir
     if not folder.is_dir():
         raise click.ClickException(f"{folder} is not a folder")
     return folder
@@ -128,7 +121,7 @@ def report_unanswered(since: datetime, limit: int) -> None:
     """The questions the bot could not answer, similar ones grouped, most frequent first."""
     from bot.unanswered_report import group_questions, read_unanswered
 
-    config = _config()
+    config = load_config(demo=True)
     records = read_unanswered(config, since=since.timestamp())
     knowledge, _ = check_knowledge(config.knowledge_dir)
     faq = knowledge.extras.get("faq") if knowledge is not None else None
