@@ -7,6 +7,7 @@ from wechatpy.events import ClickEvent
 from wechatpy.messages import TextMessage
 
 from bot.config import Config
+from bot.engine import paginate
 from bot.knowledge import Knowledge, Problem
 from bot.replies import NO_REPLY, NewsReply, Reply, TextReply
 from bot.router import Context, Router
@@ -39,7 +40,7 @@ def explain(text: str, knowledge: Knowledge, *, session: dict[str, Any] | None =
     config = Config(token="botask", app_id="wxbotask", knowledge_dir=knowledge.root)
     ctx = Context(message=message, openid=ASK_OPENID, session=Session(ASK_OPENID, dict(session or {})),
                   knowledge=knowledge, store=None, config=config)
-    reply = Router(default_chain()).dispatch(ctx) or NO_REPLY
+    reply = paginate(Router(default_chain()).dispatch(ctx) or NO_REPLY, ctx)  # as the engine sends it
     trace = ctx.trace
     handler = str(trace.get("handler", ""))
     decision = trace.get("decision") or DECISION_OF_HANDLER.get(handler, handler)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from wechatpy.messages import BaseMessage
@@ -12,7 +12,7 @@ from wechatpy.messages import BaseMessage
 from bot.config import Config
 from bot.dedup import ReplyCache, dedup_key
 from bot.knowledge import KnowledgeHolder
-from bot.replies import NO_REPLY, Reply, TextReply
+from bot.replies import NO_REPLY, NewsReply, Reply, TextReply
 from bot.router import Context, Router
 from bot.session import Session
 from bot.store import Store
@@ -152,16 +152,8 @@ class Engine:
         )
 
     def paginate(self, reply: Reply, ctx: Context) -> Reply:
-        """Keep a text reply under WeChat's limit; the rest waits in the session for 「更多」."""
-        if not isinstance(reply, TextReply) or len(reply.content.encode()) <= PAGE_BYTES:
-            return reply
-        hint = ctx.knowledge.text("more_hint")
-        # Each page leaves room for "\n" + hint, so a 「更多」 reply is never split again (which lost pages).
-        first, *rest = split_text(reply.content, PAGE_BYTES - len(hint.encode()) - 1)
-        # Pages the handler queued for this answer come after the overflow; stale ones from earlier are dropped.
-        queued = (ctx.session.get("more") or []) if "more" in ctx.session.changed else []
-        ctx.session.set("more", [*rest, *queued])
-        return TextReply(f"{first}\n{hint}")
+        """Keep a text reply under WeChat's limit; see `paginate`."""
+        return paginate(reply, ctx)
 
     def health(self) -> dict:
         """What /healthz reports."""
@@ -175,3 +167,25 @@ class Engine:
         if self.knowledge.last_error is not None:
             body["knowledge_reload_error"] = str(self.knowledge.last_error)
         return body
+
+
+def paginate(reply: Reply, ctx: Context) -> Reply:
+    """Keep a text reply under WeChat's limit and say when pages wait for 「更多」 (the one place that does).
+
+    Handlers queue further pages of their answer in the session's "more"; a text longer than a page is split here
+    and its overflow comes first. Pages left from an earlier answer are replaced only when a handler touched them.
+    """
+    queued = (ctx.session.get("more") or []) if "more" in ctx.session.changed else []
+    hint = ctx.knowledge.text("more_hint")
+    if isinstance(reply, TextReply) and len(reply.content.encode()) > PAGE_BYTES:
+        # Each page leaves room for "\n" + hint, so a 「更多」 reply is never split again (which lost pages).
+        first, *rest = split_text(reply.content, PAGE_BYTES - len(hint.encode()) - 1)
+        ctx.session.set("more", [*rest, *queued])
+        return TextReply(f"{first}\n{hint}")
+    if not queued:
+        return reply
+    if isinstance(reply, TextReply):
+        return TextReply(f"{reply.content}\n{hint}")
+    if isinstance(reply, NewsReply):
+        return replace(reply, description=f"{reply.description}\n{hint}")
+    return reply

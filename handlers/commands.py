@@ -29,8 +29,8 @@ def handle(ctx: Context) -> Reply | None:
             return TextReply(ctx.knowledge.text("no_more"))
         page, rest = pages[0], pages[1:]
         if rest:
-            ctx.session.set("more", rest)
-            return TextReply(f"{page}\n{ctx.knowledge.text('more_hint')}")
-        ctx.session.pop("more")
+            ctx.session.set("more", rest)  # the engine adds the 「更多」 hint
+        else:
+            ctx.session.pop("more")
         return TextReply(page)
     return None

@@ -3,12 +3,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.engine import PAGE_BYTES
 from bot.knowledge.faq import Faq, FaqEntry
 from bot.matching import DEFAULT_POLICY, Analysis, Decision, decide
 from bot.replies import NewsReply, Reply, TextReply
 from bot.router import Context
-from bot.wechat import split_text
 
 MENU_POLICY = replace(DEFAULT_POLICY, short_tokens=0)
 # Nobody types a question this long; a pasted article is cut here so matching stays cheap.
@@ -37,11 +35,7 @@ def answer_reply(ctx: Context, entry: FaqEntry) -> Reply:
     """The entry's answer: text, or a news card when it has a link; `more` pages wait for 「更多」."""
     content = entry.answer
     if entry.more:
-        hint = ctx.knowledge.text("more_hint")
-        # Split a long first page here, so that the engine's own paging never replaces the entry's pages.
-        first, *overflow = split_text(content, PAGE_BYTES - len(hint.encode()) - 1)
-        ctx.session.set("more", [*overflow, *entry.more])
-        content = f"{first}\n{hint}"
+        ctx.session.set("more", list(entry.more))  # the engine splits a long first page and adds the hint
     else:
         ctx.session.pop("more")
     ctx.trace["entry"] = entry.id
