@@ -17,9 +17,15 @@ class Problem:
         return f"{self.file}:{self.line}: {self.message}"
 
 
-class KnowledgeError(Exception):
-    """The knowledge folder cannot be loaded; `problems` says where and why."""
+class KnowledgeError(RuntimeError):
+    """The knowledge folder cannot be loaded; `problems` says where and why, after an optional headline.
 
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
+    A RuntimeError, because gunicorn prints a RuntimeError raised while loading the app as one sentence (no
+    traceback) before it exits.
+    """
+
+    def __init__(self, problems: list[Problem], *, headline: str = "") -> None:
+        listing = "\n".join(str(p) for p in problems)
+        super().__init__(f"{headline}:\n{listing}" if headline else listing)
         self.problems = problems
+        self.headline = headline
