@@ -11,6 +11,8 @@ from bot.cli_config import load_config
 from bot.config import ConfigError
 from bot.knowledge.limits import ReadLimits
 from bot.knowledge.loader import Knowledge, KnowledgeError, Problem, check_knowledge, load_knowledge
+from bot.knowledge.reload import SNAPSHOT_FOLDER
+from bot.knowledge.snapshot import Snapshots
 
 
 def _folder(path: Path | None) -> Path:
@@ -55,9 +57,20 @@ def kb_check(folder: Path | None, errors_only: bool) -> None:
     shown = errors if errors_only else problems
     for problem in sorted(shown, key=_where):
         click.echo(f"{problem.file}:{problem.line}: {problem.severity}: {problem.message}")
-    click.echo(_summary(folder, knowledge, errors, len(problems) - len(errors)))
+    click.echo(_summary(folder, knowledge, errors, len(problems) - len(errors)) + _fallback(folder, knowledge))
     if errors:
         raise SystemExit(1)
+
+
+def _fallback(folder: Path, knowledge: Knowledge | None) -> str:
+    """For a folder that does not load: what a restart of the bot would serve (the last good snapshot, if any)."""
+    config = load_config(demo=True)
+    if knowledge is not None or folder.resolve() != config.knowledge_dir.resolve():
+        return ""
+    saved = Snapshots(config.data_dir / SNAPSHOT_FOLDER).latest()
+    if saved is None:
+        return f" No last good copy in {config.data_dir} yet: a restart would refuse to start."
+    return f" Meanwhile a restart serves the last good copy (version {saved[0]})."
 
 
 def _where(problem: Problem) -> tuple[str, int]:

@@ -43,8 +43,9 @@ class KnowledgeHolder:
 
     def __init__(self, root: Path, *, interval: float = 2.0, background: bool = False,
                  only: Collection[str] | None = None, snapshots: Snapshots | None = None,
-                 limits: ReadLimits | None = None) -> None:
+                 limits: ReadLimits | None = None, stalled_after: float = STALLED_AFTER) -> None:
         self.root = Path(root)
+        self.stalled_after = max(stalled_after, 10 * interval)
         self.only = only  # load just these sections (a push worker needs no FAQ index)
         self.interval = interval
         self.background = background
@@ -82,11 +83,16 @@ class KnowledgeHolder:
             self.reload_if_changed()
         return self._knowledge
 
+    @property
+    def version(self) -> str:
+        """The version served now, without looking at the folder."""
+        return self._knowledge.version
+
     def health(self) -> dict[str, str]:
         """Status words for /healthz (public: no file names, no problem texts)."""
         if self.last_error is not None:
             return {"knowledge": "stale", "knowledge_reason": "files_invalid", "knowledge_source": self.source}
-        if self.background and time.monotonic() - self._checked > max(STALLED_AFTER, 10 * self.interval):
+        if self.background and time.monotonic() - self._checked > self.stalled_after:
             return {"knowledge": "stale", "knowledge_reason": "watcher_stalled", "knowledge_source": self.source}
         return {}
 
