@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -81,19 +81,19 @@ def load_articles(root: Path, loaded: Mapping[str, object]) -> tuple[dict[str, A
     for path in sorted(folder.glob("*.md")):
         if path.name.upper().startswith("README"):
             continue  # the instructions for staff, not an article
-        article, found = read_article(path, relative(root, path), topics, root=root)
+        article, found = read_article(root, path, topics)
         problems.extend(found)
         if article is not None:
             articles[article.id] = article
     return articles, problems
 
 
-def read_article(path: Path, rel: str, topics: object, now: float | None = None, *,
-                 root: Path | None = None) -> tuple[Article | None, list]:
-    """One article file, checked field by field."""
-    text, problems = read_text(root or path.parent, path)
+def read_article(root: Path, path: Path, topics: object, now: float | None = None) -> tuple[Article | None, list]:
+    """One article file of the folder `root`, checked field by field."""
+    rel = relative(root, path)
+    text, problems = read_text(root, path)
     if text is None:
-        return None, [replace(p, file=rel) for p in problems]
+        return None, problems
     article_id = path.stem
     if not ARTICLE_ID.match(article_id):
         return None, [Problem(rel, 1, "the file name is the article id: lowercase letters, digits and hyphens, "
