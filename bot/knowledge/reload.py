@@ -50,8 +50,7 @@ class KnowledgeHolder:
         self.interval = interval
         self.background = background
         self.limits = limits
-        # Only a full validation may become the last good snapshot (a push worker checks two sections).
-        self.snapshots = snapshots
+        self.snapshots = snapshots  # read at a start with broken files; written after each full validation
         self._lock = threading.Lock()
         self._checked = time.monotonic()
         self.last_error: KnowledgeError | None = None  # why the folder does not load now (details: log, CLI)
@@ -113,6 +112,7 @@ class KnowledgeHolder:
     def _load(self) -> Knowledge:
         with reading_with(self.limits):
             knowledge = load_knowledge(self.root, only=self.only, limits=self.limits)
+            # Only a full validation may become the last good snapshot (a push worker checks two sections).
             if self.snapshots is not None and self.only is None:
                 try:
                     self.snapshots.save(self.root, knowledge.version)
@@ -198,26 +198,31 @@ def _watch(ref: weakref.ref, stop: threading.Event, interval: float) -> None:
 
 
 # Fork safety: hold every watched holder's lock across a fork, so a child never inherits a load half done (its
-# locks held by a thread that does not exist in the child), then start a fresh watcher in the child.
+# locks held by a thread that does not exist in the child), then start a fresh watcher in the child. A load stuck
+# longer than STALLED_AFTER does not hold the fork up: the child gets a fresh lock instead.
 _WATCHED: weakref.WeakSet[KnowledgeHolder] = weakref.WeakSet()
-_HELD: list[KnowledgeHolder] = []
+_HELD: list[tuple[KnowledgeHolder, bool]] = []
 
 
 def _before_fork() -> None:
     for holder in list(_WATCHED):
-        holder._lock.acquire()
-        _HELD.append(holder)
+        _HELD.append((holder, holder._lock.acquire(timeout=STALLED_AFTER)))
 
 
 def _after_fork_in_parent() -> None:
     while _HELD:
-        _HELD.pop()._lock.release()
+        holder, acquired = _HELD.pop()
+        if acquired:
+            holder._lock.release()
 
 
 def _after_fork_in_child() -> None:
     while _HELD:
-        holder = _HELD.pop()
-        holder._lock.release()
+        holder, acquired = _HELD.pop()
+        if acquired:
+            holder._lock.release()
+        else:
+            holder._lock = threading.Lock()
         if not holder._stop.is_set():
             holder._start_watcher()
 
