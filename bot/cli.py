@@ -18,15 +18,18 @@ if TYPE_CHECKING:
 
 
 def build_app(config: Config) -> Flask:
-    """The webhook app, or a sentence (not a traceback) when the knowledge folder cannot be loaded."""
+    """The webhook app, or a sentence (not a traceback) when the knowledge folder has errors and no last good
+    snapshot exists yet (a first start: with a snapshot, the bot serves it and logs the errors)."""
+    from bot.config import ConfigError
     from bot.knowledge import KnowledgeError
     from webhooks import create_app
 
     try:
         return create_app(config)
     except KnowledgeError as exc:
-        raise click.ClickException(f"the knowledge folder {config.knowledge_dir} has errors, fix them first "
-                                   f"(bot kb check lists them):\n{exc}") from exc
+        raise click.ClickException(str(exc)) from exc
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @click.group()

@@ -8,7 +8,11 @@ from pathlib import Path
 import click
 
 from bot.cli_config import load_config
+from bot.config import ConfigError
+from bot.knowledge.limits import ReadLimits
 from bot.knowledge.loader import Knowledge, KnowledgeError, Problem, check_knowledge, load_knowledge
+from bot.knowledge.reload import SNAPSHOT_FOLDER
+from bot.knowledge.snapshot import Snapshots
 
 
 def _folder(path: Path | None) -> Path:
@@ -16,6 +20,14 @@ def _folder(path: Path | None) -> Path:
     if not folder.is_dir():
         raise click.ClickException(f"{folder} is not a folder")
     return folder
+
+
+def _limits() -> ReadLimits:
+    """The read caps of the configuration (BOT_KNOWLEDGE_MAX_*), the same the running bot uses."""
+    try:
+        return ReadLimits.from_settings(load_config(demo=True).extra)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 _DIR = click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -32,9 +44,9 @@ def kb() -> None:
 @click.option("--errors-only", is_flag=True, help="Hide warnings.")
 def kb_check(folder: Path | None, errors_only: bool) -> None:
     """Validate every knowledge file; print file:line: problem; exit 1 when there are errors."""
-    folder = _folder(folder)
+    folder, limits = _folder(folder), _limits()
     try:
-        knowledge, problems = check_knowledge(folder)
+        knowledge, problems = check_knowledge(folder, limits=limits)
     except Exception as exc:  # the loader reports problems; anything else is still a sentence, not a traceback
         raise click.ClickException(f"could not check {folder}: {type(exc).__name__}: {exc}") from exc
     if knowledge is not None:
@@ -45,9 +57,20 @@ def kb_check(folder: Path | None, errors_only: bool) -> None:
     shown = errors if errors_only else problems
     for problem in sorted(shown, key=_where):
         click.echo(f"{problem.file}:{problem.line}: {problem.severity}: {problem.message}")
-    click.echo(_summary(folder, knowledge, errors, len(problems) - len(errors)))
+    click.echo(_summary(folder, knowledge, errors, len(problems) - len(errors)) + _fallback(folder, knowledge))
     if errors:
         raise SystemExit(1)
+
+
+def _fallback(folder: Path, knowledge: Knowledge | None) -> str:
+    """For a folder that does not load: what a restart of the bot would serve (the last good snapshot, if any)."""
+    config = load_config(demo=True)
+    if knowledge is not None or folder.resolve() != config.knowledge_dir.resolve():
+        return ""
+    saved = Snapshots(config.data_dir / SNAPSHOT_FOLDER).latest()
+    if saved is None:
+        return f" No last good copy in {config.data_dir} yet: a restart would refuse to start."
+    return f" Meanwhile a restart serves the last good copy (version {saved[0]})."
 
 
 def _where(problem: Problem) -> tuple[str, int]:
@@ -73,7 +96,7 @@ def ask(text: tuple[str, ...], as_json: bool, folder: Path | None) -> None:
 
     folder = _folder(folder)
     try:
-        knowledge = load_knowledge(folder)
+        knowledge = load_knowledge(folder, limits=_limits())
     except KnowledgeError as exc:
         raise click.ClickException("the knowledge has errors (run `bot kb check`):\n" + str(exc)) from exc
     result = explain(" ".join(text), knowledge)
@@ -123,7 +146,7 @@ def report_unanswered(since: datetime, limit: int) -> None:
 
     config = load_config(demo=True)
     records = read_unanswered(config, since=since.timestamp())
-    knowledge, _ = check_knowledge(config.knowledge_dir)
+    knowledge, _ = check_knowledge(config.knowledge_dir, limits=_limits())
     faq = knowledge.extras.get("faq") if knowledge is not None else None
     groups = group_questions(records, faq.index.analyze if faq is not None else None)
     if not groups:

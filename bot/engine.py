@@ -50,7 +50,7 @@ class Engine:
         from handlers import default_chain
 
         store = store or Store.connect(config)
-        holder = KnowledgeHolder(config.knowledge_dir, interval=config.reload_interval, background=True)
+        holder = KnowledgeHolder.for_config(config, background=True)
         edge = Edge(token=config.token, app_id=config.app_id, aes_key=config.aes_key,
                     replay_window=config.replay_window)
         engine = cls(config=config, store=store, knowledge=holder, router=Router(default_chain()), edge=edge)
@@ -156,16 +156,16 @@ class Engine:
         return paginate(reply, ctx)
 
     def health(self) -> dict:
-        """What /healthz reports."""
+        """What /healthz reports: status words only (it is public; knowledge problems go to the log and the CLI)."""
         redis_ok = self.store.ping()
         knowledge = self.knowledge.current
+        stale = self.knowledge.health()
         body = {
-            "status": "ok" if redis_ok else "degraded",
+            "status": "ok" if redis_ok and not stale else "degraded",
             "redis": "ok" if redis_ok else "down",
             "knowledge_version": knowledge.version,
+            **stale,
         }
-        if self.knowledge.last_error is not None:
-            body["knowledge_reload_error"] = str(self.knowledge.last_error)
         return body
 
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-import yaml
-
+from bot.knowledge.files import read_text, relative
 from bot.knowledge.loader import Problem, section, unknown_name
+from bot.knowledge.marked_yaml import parse_marked
 from bot.knowledge.topics import Topics
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # China has no daylight saving time
@@ -81,19 +81,19 @@ def load_articles(root: Path, loaded: Mapping[str, object]) -> tuple[dict[str, A
     for path in sorted(folder.glob("*.md")):
         if path.name.upper().startswith("README"):
             continue  # the instructions for staff, not an article
-        article, found = read_article(path, f"{root.name}/articles/{path.name}", topics)
+        article, found = read_article(root, path, topics)
         problems.extend(found)
         if article is not None:
             articles[article.id] = article
     return articles, problems
 
 
-def read_article(path: Path, rel: str, topics: object, now: float | None = None) -> tuple[Article | None, list]:
-    """One article file, checked field by field."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        return None, [Problem(rel, 1, "the file is not saved as UTF-8 (请用 UTF-8 编码保存)")]
+def read_article(root: Path, path: Path, topics: object, now: float | None = None) -> tuple[Article | None, list]:
+    """One article file of the folder `root`, checked field by field."""
+    rel = relative(root, path)
+    text, problems = read_text(root, path)
+    if text is None:
+        return None, problems
     article_id = path.stem
     if not ARTICLE_ID.match(article_id):
         return None, [Problem(rel, 1, "the file name is the article id: lowercase letters, digits and hyphens, "
@@ -102,22 +102,16 @@ def read_article(path: Path, rel: str, topics: object, now: float | None = None)
     if parts is None:
         return None, [Problem(rel, 1, "an article starts with a front matter block between two '---' lines")]
     front_text, body, _ = parts
-    try:
-        front = yaml.safe_load(front_text) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        what = getattr(exc, "problem", None) or exc
-        return None, [Problem(rel, (mark.line + 2) if mark else 1, f"YAML syntax error: {what}")]
-    if not isinstance(front, dict):
+    marked, problems = parse_marked(front_text, rel, first_line=2)  # the front matter starts on line 2
+    if marked is None and problems:
+        return None, problems
+    if marked is not None and not isinstance(marked.value, dict):
         return None, [Problem(rel, 2, "the front matter must be lines of 'name: value'")]
+    fields: dict = marked.value if marked is not None else {}
+    front = {key: item.plain() for key, item in fields.items()}
 
     def line_of(key: str) -> int:
-        for number, line in enumerate(front_text.splitlines(), start=2):
-            if line.startswith(f"{key}:"):
-                return number
-        return 1
-
-    problems: list[Problem] = []
+        return fields[key].line if key in fields else 1
 
     def error(key: str, message: str, severity: str = "error") -> None:
         problems.append(Problem(rel, line_of(key), message, severity))

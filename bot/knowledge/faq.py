@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.knowledge.faq_entries import EntryReader, FaqEntry, Link, Phrase
+from bot.knowledge.files import relative
 from bot.knowledge.lexicon import load_lexicon
+from bot.knowledge.limits import active_limits
 from bot.knowledge.loader import Problem, section
 from bot.knowledge.marked_yaml import read_marked
 from bot.matching import FaqIndex, IndexEntry, Lexicon, Phrasing, normalize
@@ -51,14 +53,18 @@ def load_faq(root: Path, loaded: Mapping[str, object]) -> tuple[Faq, list[Proble
     if not files:
         problems.append(Problem(f"{root.name}/faq", 1, "no FAQ files (knowledge/faq/*.yaml): the bot can only "
                                                        "fall back", "warning"))
+    limit = active_limits().max_entries
     for path in files:
-        rel = f"{root.name}/faq/{path.name}"
-        data, found = read_marked(path, rel)
+        data, found = read_marked(root, path)
         problems.extend(found)
-        if any(p.message.startswith(("YAML syntax", "the file is not", "cannot read")) for p in found):
+        if data is None and found:  # unreadable, refused or not YAML: its problems say why
             continue
-        reader = EntryReader(rel, topics)
+        reader = EntryReader(relative(root, path), topics)
         for entry in reader.read_file(data):
+            if len(entries) >= limit:
+                reader.problem(entry.line, f"more than {limit:,} FAQ entries in the folder: this one and those after "
+                                           "it are not loaded (条目太多)")
+                break
             if entry.id in entries:
                 first = entries[entry.id]
                 reader.problem(entry.line, f"duplicate id '{entry.id}' (also {first.file}:{first.line})")
@@ -68,7 +74,7 @@ def load_faq(root: Path, loaded: Mapping[str, object]) -> tuple[Faq, list[Proble
     problems.extend(repeated_phrasings(entries.values()))
     lexicon, found = load_lexicon(root)
     problems.extend(found)
-    index = build_index(root, files, list(entries.values()), lexicon)
+    index = build_index(list(entries.values()), lexicon)
     problems.extend(conflict_problem(c) for c in index.conflicts)
     return Faq(entries=entries, index=index), problems
 
@@ -127,19 +133,15 @@ _BUILT_LOCK = threading.Lock()
 _KEEP = 2
 
 
-def build_index(root: Path, files: list[Path], entries: list[FaqEntry], lexicon: Lexicon) -> FaqIndex:
-    """The matcher's index for these entries (reused when the same files were indexed just before)."""
-    digest = hashlib.sha256()
-    for path in [*files, root / "synonyms.yaml", root / "words.txt"]:
-        digest.update(str(path.name).encode())
-        digest.update(path.read_bytes() if path.is_file() else b"-")
-    digest.update(repr([(e.id, e.file) for e in entries]).encode())
-    key = digest.hexdigest()
+def build_index(entries: list[FaqEntry], lexicon: Lexicon) -> FaqIndex:
+    """The matcher's index for these entries (reused when the same entries and lexicon were indexed just before)."""
+    wanted = [index_entry(e) for e in entries]
+    key = hashlib.sha256(repr((wanted, lexicon)).encode()).hexdigest()  # everything the index is built from
     with _BUILT_LOCK:
         if key in _BUILT:
             _BUILT.move_to_end(key)
             return _BUILT[key]
-    index = FaqIndex.build([index_entry(e) for e in entries], lexicon)
+    index = FaqIndex.build(wanted, lexicon)
     with _BUILT_LOCK:
         _BUILT[key] = index
         while len(_BUILT) > _KEEP:

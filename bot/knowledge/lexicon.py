@@ -4,8 +4,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.knowledge.loader import Problem
+from bot.knowledge.files import read_text, relative
 from bot.knowledge.marked_yaml import read_marked
+from bot.knowledge.problems import Problem
 from bot.matching import Lexicon, normalize
 
 _TAG = re.compile(r"^[A-Za-z]{1,4}$")
@@ -13,22 +14,22 @@ _TAG = re.compile(r"^[A-Za-z]{1,4}$")
 
 def load_lexicon(root: Path) -> tuple[Lexicon, list[Problem]]:
     """Read both files (each optional); the lexicon is empty where a file is missing or broken."""
-    words, problems = load_words(root / "words.txt", f"{root.name}/words.txt")
-    synonyms, more = load_synonyms(root / "synonyms.yaml", f"{root.name}/synonyms.yaml")
+    words, problems = load_words(root, root / "words.txt")
+    synonyms, more = load_synonyms(root, root / "synonyms.yaml")
     return Lexicon(words=words, synonyms=synonyms), problems + more
 
 
-def load_words(path: Path, rel: str) -> tuple[dict[str, int | None], list[Problem]]:
+def load_words(root: Path, path: Path) -> tuple[dict[str, int | None], list[Problem]]:
     """words.txt: one word per line, optionally followed by a frequency and a part-of-speech tag."""
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return {}, []
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except UnicodeDecodeError:
-        return {}, [Problem(rel, 1, "the file is not saved as UTF-8 (请用 UTF-8 编码保存)")]
+    rel = relative(root, path)
+    text, problems = read_text(root, path)
+    if text is None:
+        return {}, problems
+    lines = text.splitlines()
     words: dict[str, int | None] = {}
     seen: dict[str, int] = {}
-    problems: list[Problem] = []
     for number, raw in enumerate(lines, start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -64,11 +65,12 @@ def load_words(path: Path, rel: str) -> tuple[dict[str, int | None], list[Proble
     return words, problems
 
 
-def load_synonyms(path: Path, rel: str) -> tuple[dict[str, str], list[Problem]]:
+def load_synonyms(root: Path, path: Path) -> tuple[dict[str, str], list[Problem]]:
     """synonyms.yaml: `canonical: [variant, variant]`; every variant is read as its canonical word."""
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return {}, []
-    data, problems = read_marked(path, rel)
+    rel = relative(root, path)
+    data, problems = read_marked(root, path)
     if data is None:
         return {}, problems
     if not isinstance(data.value, dict):

@@ -2,33 +2,16 @@
 from __future__ import annotations
 
 import difflib
-import hashlib
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from bot.knowledge.files import fingerprint, list_folder, relative, skipped_problems
+from bot.knowledge.limits import ReadLimits, reading_with
+from bot.knowledge.marked_yaml import read_needed
+from bot.knowledge.problems import KnowledgeError, Problem
 
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong in a knowledge file, located for a staff member."""
-
-    file: str
-    line: int
-    message: str
-    severity: str = "error"
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
-
-
-class KnowledgeError(Exception):
-    """The knowledge folder cannot be loaded; `problems` says where and why."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
+__all__ = ["Knowledge", "KnowledgeError", "Problem", "check_knowledge", "load_knowledge", "section"]
 
 
 REQUIRED_TEXTS = ("welcome", "help", "fallback", "error", "voice_unrecognized", "media", "location",
@@ -50,41 +33,18 @@ class Knowledge:
         return raw.format(**values).strip() if values else raw.strip()
 
 
-def fingerprint(root: Path) -> str:
-    """A short hash of every knowledge file's content: the knowledge version."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")):
-        digest.update(str(path.relative_to(root)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
-def read_yaml(path: Path, root: Path) -> tuple[object, list[Problem]]:
-    """Parse one YAML file; a syntax error becomes a Problem with its line."""
-    rel = str(path.relative_to(root.parent)) if root.parent in path.parents else str(path)
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")), []
-    except UnicodeDecodeError:
-        return None, [Problem(rel, 1, "the file is not saved as UTF-8 (请用 UTF-8 编码保存)")]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        what = getattr(exc, "problem", None) or str(exc)
-        return None, [Problem(rel, line, f"YAML syntax error: {what}")]
-
-
 def load_texts(root: Path) -> tuple[dict[str, str], list[Problem]]:
     """replies.yaml: every fixed sentence the bot says."""
     path = root / "replies.yaml"
-    rel = f"{root.name}/replies.yaml"
-    if not path.exists():
+    rel = relative(root, path)
+    if not path.exists() and not path.is_symlink():
         return {}, [Problem(rel, 1, "replies.yaml is missing")]
-    data, problems = read_yaml(path, root)
-    if problems:
+    data, problems = read_needed(root, path)
+    if data is None:
         return {}, problems
-    if not isinstance(data, dict):
-        return {}, [Problem(rel, 1, "replies.yaml must be a list of name: text lines")]
-    texts = {str(k): str(v) for k, v in data.items() if v is not None}
+    if not isinstance(data.value, dict):
+        return {}, [Problem(rel, data.line, "replies.yaml must be a list of name: text lines")]
+    texts = {key: str(value) for key, value in data.plain().items() if value is not None}
     for key in REQUIRED_TEXTS:
         if not texts.get(key, "").strip():
             problems.append(Problem(rel, 1, f"the text '{key}' is missing or empty"))
@@ -107,31 +67,42 @@ def section(name: str) -> Callable[[SectionLoader], SectionLoader]:
     return register
 
 
-def check_knowledge(root: Path, *, only: Collection[str] | None = None) -> tuple[Knowledge | None, list[Problem]]:
+def check_knowledge(root: Path, *, only: Collection[str] | None = None,
+                    limits: ReadLimits | None = None) -> tuple[Knowledge | None, list[Problem]]:
     """Load and validate everything (or the sections named in `only`, and replies.yaml); return the Knowledge
     (None when there are errors) and every problem."""
     from bot.knowledge import sections  # noqa: F401  (registers the built-in sections)
 
     root = Path(root)
-    texts, problems = load_texts(root)
-    extras: dict[str, object] = {}
-    for name, loader in SECTIONS:
-        if only is not None and name not in only:
-            continue
-        try:
-            value, found = loader(root, extras)
-        except Exception as exc:  # a bug in a section must not take the bot down: report it as a problem
-            value, found = None, [Problem(root.name, 1, f"could not load {name}: {type(exc).__name__}: {exc}")]
-        extras[name] = value
+    with reading_with(limits):
+        listing = list_folder(root)
+        before = fingerprint(root, listing)
+        problems = skipped_problems(root, listing)
+        texts, found = load_texts(root)
         problems.extend(found)
+        extras: dict[str, object] = {}
+        for name, loader in SECTIONS:
+            if only is not None and name not in only:
+                continue
+            try:
+                value, found = loader(root, extras)
+            except Exception as exc:  # a bug in a section must not take the bot down: report it as a problem
+                value, found = None, [Problem(root.name, 1, f"could not load {name}: {type(exc).__name__}: {exc}")]
+            extras[name] = value
+            problems.extend(found)
+        version = fingerprint(root)
+    problems = list(dict.fromkeys(problems))  # a skipped file is named once, however many readers met it
+    if version != before:  # saved while being read: what was read may be half old, half new
+        problems.append(Problem(root.name, 1, "the files changed while they were being checked: check again "
+                                              "(检查期间文件有改动，请再检查一次)"))
     if any(p.severity == "error" for p in problems):
         return None, problems
-    return Knowledge(version=fingerprint(root), texts=texts, root=root, extras=extras), problems
+    return Knowledge(version=version, texts=texts, root=root, extras=extras), problems
 
 
-def load_knowledge(root: Path, *, only: Collection[str] | None = None) -> Knowledge:
+def load_knowledge(root: Path, *, only: Collection[str] | None = None, limits: ReadLimits | None = None) -> Knowledge:
     """Load and validate the folder (or only some sections); raise KnowledgeError listing every error."""
-    knowledge, problems = check_knowledge(root, only=only)
+    knowledge, problems = check_knowledge(root, only=only, limits=limits)
     if knowledge is None:
         raise KnowledgeError([p for p in problems if p.severity == "error"])
     return knowledge

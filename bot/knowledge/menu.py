@@ -4,8 +4,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from bot.knowledge.loader import Problem, read_yaml, section
-from bot.knowledge.topics import item_lines
+from bot.knowledge.loader import Problem, section
+from bot.knowledge.marked_yaml import read_needed
 
 MAX_BUTTONS, MAX_SUB_BUTTONS = 3, 5
 NAME_BYTES = {True: 16, False: 60}  # WeChat: top-level names ≤ 16 bytes, sub-menu names ≤ 60 bytes
@@ -17,15 +17,16 @@ def load_menu(root: Path, loaded: Mapping[str, object]) -> tuple[dict | None, li
     """Read and check menu.yaml: value = {"menu": the WeChat menu/create body, "keys": {key: text}}."""
     path = root / "menu.yaml"
     rel = f"{root.name}/menu.yaml"
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return {"menu": {"button": []}, "keys": {}}, []
-    data, problems = read_yaml(path, root)
-    if problems:
+    marked, problems = read_needed(root, path)
+    if marked is None:
         return None, problems
-    buttons = data.get("buttons") if isinstance(data, dict) else None
+    listed = marked.value.get("buttons") if isinstance(marked.value, dict) else None
+    buttons = listed.plain() if listed is not None else None
     if not isinstance(buttons, list) or not buttons:
         return None, [Problem(rel, 1, "menu.yaml needs 'buttons:' followed by a list of menus")]
-    lines = item_lines(path)
+    lines = [item.line for item in listed.value]
     if len(buttons) > MAX_BUTTONS:
         problems.append(Problem(rel, 1, f"{len(buttons)} menus: WeChat allows at most {MAX_BUTTONS}"))
     keys: dict[str, str] = {}

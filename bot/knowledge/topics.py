@@ -7,9 +7,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from bot.knowledge.loader import Problem, read_yaml, section
+from bot.knowledge.loader import Problem, section
+from bot.knowledge.marked_yaml import read_needed
 
 TOPIC_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 TAG_MAX_BYTES = 30  # WeChat: a tag name is at most 30 bytes
@@ -68,39 +67,25 @@ class Topics(Mapping[str, Topic]):
         return self.get(topic_id) if topic_id else None
 
 
-def item_lines(path: Path) -> list[int]:
-    """1-based line of each item of a top-level YAML list (or of `buttons:` items), for Problems."""
-    try:
-        node = yaml.compose(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError):
-        return []
-    if isinstance(node, yaml.MappingNode):
-        node = next((v for k, v in node.value if getattr(k, "value", None) == "buttons"), None)
-    if not isinstance(node, yaml.SequenceNode):
-        return []
-    return [item.start_mark.line + 1 for item in node.value]
-
-
 @section("topics")
 def load_topics(root: Path, loaded: Mapping[str, object]) -> tuple[Topics | None, list[Problem]]:
     """Read and check topics.yaml."""
     path = root / "topics.yaml"
     rel = f"{root.name}/topics.yaml"
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return Topics((), {}), [Problem(rel, 1, "topics.yaml is missing: followers cannot subscribe to anything",
                                         "warning")]
-    data, problems = read_yaml(path, root)
-    if problems:
+    marked, problems = read_needed(root, path)
+    if marked is None:
         return None, problems
-    if not isinstance(data, list):
-        return None, [Problem(rel, 1, "topics.yaml must be a list of topics (each starting with '- id:')")]
-    lines = item_lines(path)
+    if not isinstance(marked.value, list):
+        return None, [Problem(rel, marked.line, "topics.yaml must be a list of topics (each starting with '- id:')")]
     items: list[Topic] = []
     lookup: dict[str, str] = {}
     tags: dict[str, str] = {}
-    for index, raw in enumerate(data):
-        line = lines[index] if index < len(lines) else 1
-        topic, found = _topic(raw, len(items) + 1, rel, line)
+    for item in marked.value:
+        topic, found = _topic(item.plain(), len(items) + 1, rel, item.line)
+        line = item.line
         problems.extend(found)
         if topic is None:
             continue

@@ -59,7 +59,7 @@ class Runtime:
         base = store or Store.connect(config)
         own = Store(worker_redis(config, base), Keys(config.key_prefix), embedded=base.embedded)
         return cls(config=config, store=own, settings=PushSettings.from_env(config.extra),
-                   knowledge=KnowledgeHolder(config.knowledge_dir, interval=config.reload_interval, only=PUSH_SECTIONS),
+                   knowledge=KnowledgeHolder.for_config(config, only=PUSH_SECTIONS),
                    clock=clock)
 
     @property
