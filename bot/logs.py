@@ -122,12 +122,17 @@ def level_from_env(default: str, *, verbose: bool = False) -> tuple[int, str | N
     return (min(level, logging.INFO) if verbose else level), problem
 
 
-def setup_logging(default: str = "INFO", *, verbose: bool = False) -> logging.Handler:
-    """Configure the root logger once per process (calling again only changes the level); return its handler."""
+def setup_logging(default: str = "INFO", *, verbose: bool = False) -> logging.Handler | None:
+    """Configure the root logger once per process (again: only the level and secrets change); return its handler.
+
+    Logging that someone else configured first (a test runner, a program embedding the bot) is left as it is.
+    """
     level, problem = level_from_env(default, verbose=verbose)
     root = logging.getLogger()
     handler = next((h for h in root.handlers if isinstance(h, StderrHandler)), None)
     if handler is None:
+        if root.handlers:
+            return None
         handler = StderrHandler()
         root.addHandler(handler)
     dress(handler, secret_values())
