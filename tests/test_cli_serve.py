@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import subprocess
 import time
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import requests
 from click.testing import CliRunner
 
+from bot import PROJECT_ROOT
 from bot.cli import cli
 from bot.config import DEMO_TOKEN, Config
 from bot.knowledge import load_knowledge
@@ -17,9 +19,11 @@ from tests.proc import BOT, Running, alive, clean_env, free_port, made_up_secret
 from tests.wxproto import WeChatServer
 
 
-def chat_over_http(url: str, lines: list[str], **env: str) -> subprocess.CompletedProcess:
-    """`bot chat --url URL` in its own process, typing `lines`."""
-    return subprocess.run([*BOT, "chat", "--url", url, "--openid", "o_staff_http"], env=clean_env(**env),
+def chat_over_http(url: str, lines: list[str], *, command: list[str] | None = None,
+                   **env: str) -> subprocess.CompletedProcess:
+    """`bot chat --url URL` (or `command`, as printed) in its own process, typing `lines`."""
+    argv = command or [*BOT, "chat", "--url", url]
+    return subprocess.run([*argv, "--openid", "o_staff_http"], env=clean_env(**env),
                           input="".join(f"{line}\n" for line in lines), capture_output=True, text=True, timeout=60)
 
 
@@ -35,7 +39,11 @@ def test_serve_shows_no_secret_and_chat_url_talks_to_it(redis_url, redis_client,
         # a stranger with a wrong signature, then staff through `bot chat --url` with the server's token
         assert requests.post(f"http://127.0.0.1:{port}/wechat?signature=x&timestamp=1&nonce=2",
                              data=b"<xml/>", timeout=5).status_code == 403
-        chat = chat_over_http(f"http://127.0.0.1:{port}", ["你们电话多少", "/quit"],
+        # the command the banner prints, run exactly as printed (from the project folder, as the README says)
+        printed = re.search(r"try it:\s+(.+?)\s+\(in another terminal\)", server.output())
+        assert printed, server.output()
+        assert shlex.split(printed.group(1))[1:] == ["chat", "--url", f"http://127.0.0.1:{port}"]
+        chat = chat_over_http("", ["你们电话多少", "/quit"], command=shlex.split(printed.group(1)),
                               WECHAT_TOKEN=secrets["WECHAT_TOKEN"])
     finally:
         code = server.stop()
@@ -141,3 +149,15 @@ def test_serve_reads_dotenv_without_overriding_the_environment(tmp_path, redis_u
 def test_demo_token_is_one_wechat_accepts():
     assert 3 <= len(DEMO_TOKEN) <= 32 and DEMO_TOKEN.isalnum()
     assert Config.from_env({"WECHAT_TOKEN": DEMO_TOKEN, "WECHAT_APP_ID": "wxdemo0000000000"}).token == DEMO_TOKEN
+
+
+def test_every_documented_command_says_how_to_run_it(knowledge_dir):
+    """After the README's install `bot` is not on PATH: the documents name `.venv/bin/bot`, as the CLI prints it."""
+    documents = [PROJECT_ROOT / "README.md", knowledge_dir / "README.md", knowledge_dir / "articles" / "README.md",
+                 knowledge_dir / "menu.yaml", knowledge_dir / "topics.yaml"]
+    commands = "kb|ask|report|push|menu|worker|serve|chat"
+    for document in documents:
+        text = document.read_text(encoding="utf-8")
+        bare = re.findall(rf"(?<![\w/.-])bot (?:{commands})\b[^`\n]*", text)
+        assert not bare, f"{document.name}: {bare}"
+        assert ".venv/bin/bot " in text, document.name
