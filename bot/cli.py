@@ -96,7 +96,8 @@ def chat(openid: str, url: str | None) -> None:
     config = load_config(demo=True)
     if url is not None and (urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc):
         raise click.ClickException(f"--url {url!r} must look like http://127.0.0.1:8000 (the address of `bot serve`)")
-    client = WebhookClient(url or build_app(config), token=config.token, openid=openid)
+    client = WebhookClient(url or build_app(config), token=config.token, openid=openid, aes_key=config.aes_key,
+                           app_id=config.app_id)
     click.echo("与机器人对话（输入 /follow 模拟关注，/click KEY 模拟菜单，/quit 退出）")
     try:
         converse(client)

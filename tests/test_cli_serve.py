@@ -44,7 +44,7 @@ def test_serve_shows_no_secret_and_chat_url_talks_to_it(redis_url, redis_client,
         assert printed, server.output()
         assert shlex.split(printed.group(1))[1:] == ["chat", "--url", f"http://127.0.0.1:{port}"]
         chat = chat_over_http("", ["你们电话多少", "/quit"], command=shlex.split(printed.group(1)),
-                              WECHAT_TOKEN=secrets["WECHAT_TOKEN"])
+                              **secrets, WECHAT_APP_ID="wx2c2769f8efd9abc2")  # safe mode: the AES key is set
     finally:
         code = server.stop()
     out = server.output() + chat.stdout + chat.stderr
@@ -161,3 +161,19 @@ def test_every_documented_command_says_how_to_run_it(knowledge_dir):
         bare = re.findall(rf"(?<![\w/.-])bot (?:{commands})\b[^`\n]*", text)
         assert not bare, f"{document.name}: {bare}"
         assert ".venv/bin/bot " in text, document.name
+
+
+def test_chat_speaks_safe_mode_when_an_aes_key_is_configured(app, config):
+    """With WECHAT_ENCODING_AES_KEY set, `bot chat` sends what WeChat sends in 安全模式: only <Encrypt>."""
+    from flask import request
+
+    from bot.chat import WebhookClient
+
+    seen: list[tuple[dict, bytes]] = []
+    app.before_request(lambda: seen.append((request.args.to_dict(), request.get_data())) and None)
+    client = WebhookClient(app, token=config.token, openid="o_safe_chat", aes_key=config.aes_key,
+                           app_id=config.app_id)
+    assert "010-6513-8791" in client.say("你们电话多少")
+    query, body = seen[-1]
+    assert query["encrypt_type"] == "aes" and query["msg_signature"]
+    assert b"<Encrypt>" in body and b"Content" not in body and b"o_safe_chat" not in body
