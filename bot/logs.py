@@ -28,6 +28,10 @@ _PATTERNS = (
     (re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*://[^\s/@:]*:)[^\s/@]+@"), rf"\1{MASK}@"),
 )
 
+# Exceptions whose message is already a sentence for the operator (what is wrong, how to fix it): when one ends a
+# process, the log gets that sentence, not a traceback.
+SENTENCE_ERRORS = frozenset({"bot.config.ConfigError", "bot.knowledge.loader.KnowledgeError"})
+
 # What the current thread is working on (" msg=… user=…"), set per inbound message.
 _context: contextvars.ContextVar[str] = contextvars.ContextVar("clairbot_log_context", default="")
 
@@ -159,6 +163,9 @@ def _route_uncaught_exceptions() -> None:
     def excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         if issubclass(kind, KeyboardInterrupt):
             sys.__excepthook__(kind, exc, tb)
+            return
+        if any(f"{k.__module__}.{k.__qualname__}" in SENTENCE_ERRORS for k in kind.__mro__):
+            log.critical("cannot start: %s", exc)
             return
         log.critical("uncaught %s", kind.__name__, exc_info=(kind, exc, tb))
 

@@ -169,3 +169,16 @@ def test_dotenv_in_the_current_folder_is_read_by_staff_commands(tmp_path: Path):
                          env=clean_env(REDIS_URL="redis://127.0.0.1:9/0", BOT_DATA_DIR=str(tmp_path)), timeout=120)
     assert run.returncode == 0, run.stderr
     assert "POST /wechat event:subscribe" in run.stderr
+
+
+def test_gunicorn_without_configuration_says_why_in_one_sentence(tmp_path):
+    port = free_port()
+    web = Running(procfile_web(port), env=clean_env(BOT_DATA_DIR=str(tmp_path / "var")), log=tmp_path / "web.log")
+    try:
+        code = web.proc.wait(timeout=120)
+    finally:
+        web.stop()
+    out = web.output()
+    assert code != 0
+    assert re.search(r"CRITICAL \d+ bot: cannot start: The configuration is not usable:", out), out
+    assert "WECHAT_TOKEN is not set" in out and "Traceback" not in out
