@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from bot.config import Config
 from bot.engine import Engine
+from bot.logs import ensure_logging
 from bot.store import Store
 from bot.wechat import BadRequest, Forbidden
 
@@ -17,6 +18,7 @@ XML = "application/xml; charset=utf-8"
 
 def create_app(config: Config | None = None, *, store: Store | None = None) -> Flask:
     """The app factory: one engine per process, built from the environment unless given a config."""
+    ensure_logging()  # a server started without `bot` or our gunicorn logger still logs time and level
     config = config or Config.from_env()
     engine = Engine.build(config, store=store)
     app = Flask(__name__)

@@ -12,9 +12,9 @@ from bot.knowledge import Knowledge, Problem
 from bot.replies import NO_REPLY, NewsReply, Reply, TextReply
 from bot.router import Context, Router
 from bot.session import Session
+from bot.trace import decision_of
 
 ASK_OPENID = "o_bot_ask"
-DECISION_OF_HANDLER = {"fallback": "fallback", "commands": "command", "messages": "message", "events": "event"}
 
 
 def reply_text(reply: Reply) -> str:
@@ -43,9 +43,7 @@ def explain(text: str, knowledge: Knowledge, *, session: dict[str, Any] | None =
     reply = paginate(Router(default_chain()).dispatch(ctx) or NO_REPLY, ctx)  # as the engine sends it
     trace = ctx.trace
     handler = str(trace.get("handler", ""))
-    decision = trace.get("decision") or DECISION_OF_HANDLER.get(handler, handler)
-    if handler == "fallback":
-        decision = "fallback"
+    decision = decision_of(trace)
     result: dict[str, Any] = {
         "text": text,
         "reply": reply_text(reply),

@@ -3,18 +3,24 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 from typing import TYPE_CHECKING
+from urllib.parse import urlparse
 
 import click
 
-from bot.cli_config import load_config
+from bot.cli_config import bot_command, load_config, load_env_file
 from bot.cli_kb import ask, kb, report
+from bot.logs import redact, setup_logging
 
 if TYPE_CHECKING:
     from flask import Flask
 
+    from bot.chat import WebhookClient
     from bot.config import Config
+
+log = logging.getLogger("bot.serve")
 
 
 def build_app(config: Config) -> Flask:
@@ -32,12 +38,19 @@ def build_app(config: Config) -> Flask:
         raise click.ClickException(str(exc)) from exc
 
 
+# Long-running processes log at INFO by default; staff commands only say what went wrong (LOG_LEVEL, -v: more).
+SERVER_COMMANDS = frozenset({"serve", "worker"})
+
+
 @click.group()
-@click.option("-v", "--verbose", is_flag=True, help="Log more.")
-def cli(verbose: bool) -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Log more (at least INFO).")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
     """CLAIR Beijing WeChat bot: run it, try it, check the knowledge, push articles."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    default = "INFO" if ctx.invoked_subcommand in SERVER_COMMANDS else "WARNING"
+    setup_logging(default, verbose=verbose)  # first, so that a problem in .env is logged like any other
+    if load_env_file() is not None:
+        setup_logging(default, verbose=verbose)  # LOG_LEVEL and the secrets to redact may come from .env
 
 
 @cli.command()
@@ -48,27 +61,55 @@ def serve(host: str, port: int) -> None:
     config = load_config(demo=True)
     app = build_app(config)
     engine = app.extensions["clairbot"]
-    store_desc = config.redis_url or f"embedded Redis, data in {config.data_dir}/clairbot.rdb"
+    store_desc = redact(config.redis_url) if config.redis_url else \
+        f"embedded Redis, data in {config.data_dir}/clairbot.rdb"
     click.echo(f"CLAIR bot serving on http://{host}:{port}/wechat")
-    demo_note = "  (demo token: set WECHAT_TOKEN for a real account)" if config.demo else ""
-    click.echo(f"  token:     {config.token}{demo_note}")
+    # The token is a secret unless it is the published demo one.
+    token = f"{config.token}  (demo token: set WECHAT_TOKEN for a real account)" if config.demo else \
+        "set (WECHAT_TOKEN)"
+    click.echo(f"  token:     {token}")
     click.echo(f"  mode:      {'plaintext + safe mode (AES key set)' if config.aes_key else 'plaintext'}")
     click.echo(f"  redis:     {store_desc}")
     click.echo(f"  knowledge: {config.knowledge_dir} (version {engine.knowledge.current.version})")
     click.echo(f"  health:    http://{host}:{port}/healthz")
-    click.echo("  try it:    bot chat   (in another terminal)")
+    click.echo(f"  try it:    {bot_command(f'chat --url http://{host}:{port}')}   (in another terminal)")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        app.run(host=host, port=port, threaded=True, use_reloader=False)
+    finally:
+        engine.store.close()  # so that the embedded redis-server stops with us
+        log.info("stopped")
+
+
+def _stop(signum: int, _frame: object) -> None:
+    """SIGTERM (a process manager stopping us): leave the server loop so that shutdown runs."""
+    log.info("stopping (%s)", signal.Signals(signum).name)
+    raise SystemExit(0)
 
 
 @cli.command()
 @click.option("--openid", default="o_chat_terminal", show_default=True, help="Who you are in the chat.")
-def chat(openid: str) -> None:
+@click.option("--url", default=None, metavar="http://HOST:PORT",
+              help="Talk to a running bot over HTTP (as followers reach it) instead of an in-process copy.")
+def chat(openid: str, url: str | None) -> None:
     """Talk to the bot in the terminal, through the same signed-XML path as WeChat."""
+    from bot.chat import ChatError, WebhookClient
+
     config = load_config(demo=True)
-    from bot.chat import WebhookClient
-    client = WebhookClient(build_app(config), token=config.token, openid=openid)
+    if url is not None and (urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc):
+        raise click.ClickException(f"--url {url!r} must look like http://127.0.0.1:8000 (the address of `bot serve`)")
+    client = WebhookClient(url or build_app(config), token=config.token, openid=openid, aes_key=config.aes_key,
+                           app_id=config.app_id)
     click.echo("与机器人对话（输入 /follow 模拟关注，/click KEY 模拟菜单，/quit 退出）")
+    try:
+        converse(client)
+    except ChatError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def converse(client: WebhookClient) -> None:
+    """The chat loop: a follow first, then one line in, one reply out, until /quit or the end of input."""
     click.echo("bot> " + client.event("subscribe").replace("\n", "\nbot> "))
     while True:
         try:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli_config import load_config
+from bot.cli_config import bot_command, load_config
 from bot.config import ConfigError
 from bot.knowledge.limits import ReadLimits
 from bot.knowledge.loader import Knowledge, KnowledgeError, Problem, check_knowledge, load_knowledge
@@ -98,7 +98,7 @@ def ask(text: tuple[str, ...], as_json: bool, folder: Path | None) -> None:
     try:
         knowledge = load_knowledge(folder, limits=_limits())
     except KnowledgeError as exc:
-        raise click.ClickException("the knowledge has errors (run `bot kb check`):\n" + str(exc)) from exc
+        raise click.ClickException(f"the knowledge has errors (run `{bot_command('kb check')}`):\n{exc}") from exc
     result = explain(" ".join(text), knowledge)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))

@@ -7,6 +7,7 @@ from datetime import datetime
 import click
 import redis
 
+from bot.cli_config import bot_command
 from bot.config import Config, ConfigError
 from bot.knowledge.articles import Article
 from bot.knowledge.loader import check_knowledge
@@ -75,7 +76,7 @@ def list_articles(show_unknown: bool) -> None:
         for article_id, openid, at in unknown if show_unknown else unknown[:10]:
             click.echo(f"    {article_id}  {openid}  claimed {beijing(at)}")
         if len(unknown) > 10 and not show_unknown:
-            click.echo("    … (bot push list --unknown shows all)")
+            click.echo(f"    … ({bot_command('push list --unknown')} shows all)")
 
 
 @push.command()
@@ -88,8 +89,8 @@ def preview(article_id: str) -> None:
     article = rt.article(article_id)
     if article is None:
         known = ", ".join(sorted(rt.articles())) or "none"
-        raise click.ClickException(f"no article '{article_id}' (known: {known}); run `bot kb check` if you just "
-                                   "added it")
+        raise click.ClickException(f"no article '{article_id}' (known: {known}); run `{bot_command('kb check')}` "
+                                   "if you just added it")
     status = article_status(rt, article)
     topics = rt.knowledge.current.extras["topics"]
     click.echo(f"Article {article.id}  ({article.file})")
@@ -154,12 +155,13 @@ def run() -> None:
         status = article_status(rt, article)
         click.echo(f"{progress_line(status)} — {STATUS_WORDS.get(status.status, status.status)}")
         if status.unknown:
-            click.echo(f"    {len(status.unknown)} with an unknown outcome (see bot push list --unknown)")
+            click.echo(f"    {len(status.unknown)} with an unknown outcome (see {bot_command('push list --unknown')})")
     stopped = [reason for _, reason in left if reason and reason.startswith("stopped")]
     for article, reason in left:
         click.echo(f"waiting: {article.id} — {reason}")
     if stopped:
-        raise click.ClickException(f"sending is {stopped[0]}\nFix it, then run `bot push resume` and `bot push run`.")
+        raise click.ClickException(f"sending is {stopped[0]}\nFix it, then run `{bot_command('push resume')}` and "
+                                   f"`{bot_command('push run')}`.")
 
 
 @push.command()
@@ -199,7 +201,7 @@ def menu_push() -> None:
     knowledge, problems = check_knowledge(rt.config.knowledge_dir)
     errors = [p for p in problems if p.severity == "error"]
     if knowledge is None or errors:
-        raise click.ClickException("the knowledge has errors, fix them first (bot kb check):\n"
+        raise click.ClickException(f"the knowledge has errors, fix them first ({bot_command('kb check')}):\n"
                                    + "\n".join(str(p) for p in errors))
     body = knowledge.extras["menu"]["menu"]
     try:

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 from bot import PROJECT_ROOT
 
-DEMO_TOKEN = "clairbot-demo-token"
+DEMO_TOKEN = "clairbotdemo"  # WeChat accepts 3-32 letters or digits only
 DEMO_APP_ID = "wxdemo0000000000"
 DEFAULT_API_BASE = "https://api.weixin.qq.com"
 

@@ -12,10 +12,13 @@ from wechatpy.messages import BaseMessage
 from bot.config import Config
 from bot.dedup import ReplyCache, dedup_key
 from bot.knowledge import KnowledgeHolder
+from bot.logs import message_context
 from bot.replies import NO_REPLY, NewsReply, Reply, TextReply
 from bot.router import Context, Router
 from bot.session import Session
 from bot.store import Store
+from bot.trace import summary
+from bot.unanswered import hash_openid
 from bot.wechat import TEXT_LIMIT_BYTES, Edge, split_text
 
 log = logging.getLogger(__name__)
@@ -65,17 +68,25 @@ class Engine:
         Two round trips to Redis of our own: the retry claim with the session read, then the rendered reply
         with the session write.
         """
+        started = time.perf_counter()
         openid = str(message.source)
         session_key = self.store.keys.session(openid)
+        traces: list[dict] = []
 
         def produce(prefetched: list | None) -> tuple[str, Writes | None]:
             session = Session.from_hash(openid, prefetched[0]) if prefetched else None
             ctx = self.context(message, session=session)
+            traces.append(ctx.trace)
             reply = self.run(ctx)
             return self.edge.render(reply, message), self.writes_for(ctx)
 
-        return self.replies.once(dedup_key(self.store, message), produce,
-                                 reads=(lambda pipe: pipe.hgetall(session_key),))
+        with message_context(msg_id=message.id, user=hash_openid(openid)):
+            rendered = self.replies.once(dedup_key(self.store, message), produce,
+                                         reads=(lambda pipe: pipe.hgetall(session_key),))
+            # One INFO line per message, from what the handlers recorded; a retry answered from the cache has none.
+            what = summary(traces[-1]) if traces else "handler=- decision=retry entry=-"
+            log.info("POST /wechat %s %s ms=%.1f", kind_of(message), what, (time.perf_counter() - started) * 1000)
+        return rendered
 
     def answer(self, message: BaseMessage, *, trace: dict | None = None) -> Reply:
         """Run the handler chain and save the session (no retry dedup); the error text when a handler raises."""
@@ -108,7 +119,7 @@ class Engine:
                 try:
                     after = hook(ctx, pipe)
                 except Exception:
-                    log.exception("inbound hook %r failed for openid=%s", hook, ctx.openid)
+                    log.exception("inbound hook %r failed", hook)
                     continue
                 if after is not None:
                     callbacks.append((hook, start, len(pipe), after))
@@ -118,7 +129,7 @@ class Engine:
                     try:
                         after(results[start:end])
                     except Exception:  # the reply is rendered and stored: a hook must not lose it
-                        log.exception("inbound hook %r failed after the write for openid=%s", hook, ctx.openid)
+                        log.exception("inbound hook %r failed after the write", hook)
 
             return done
 
@@ -131,7 +142,9 @@ class Engine:
             reply = self.router.dispatch(ctx) or NO_REPLY
             reply = self.paginate(reply, ctx)
         except Exception:
-            log.exception("handler failed for MsgId=%s openid=%s", message.id, message.source)
+            # The record itself names the message, for any handler (the openid hashed: it is personal data).
+            log.exception("handler failed for MsgId=%s user=%s (%s)", message.id, hash_openid(ctx.openid),
+                          kind_of(message))
             ctx.trace["handler"] = "error"
             ctx.session.dirty = False  # a half-done change is not kept
             return TextReply(ctx.knowledge.text("error")) if message.type != "event" else NO_REPLY
@@ -167,6 +180,11 @@ class Engine:
             **stale,
         }
         return body
+
+
+def kind_of(message: BaseMessage) -> str:
+    """`text`, `voice`… or `event:subscribe`, `event:CLICK`… for a log line."""
+    return f"event:{getattr(message, 'event', '')}" if message.type == "event" else str(message.type)
 
 
 def paginate(reply: Reply, ctx: Context) -> Reply:

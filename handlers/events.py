@@ -41,7 +41,7 @@ def handle(ctx: Context) -> Reply | None:
         return TextReply(ctx.knowledge.text("menu_unknown"))
     if event in SILENT:
         return NO_REPLY
-    log.info("unhandled event %r from %s", event, ctx.openid)
+    log.info("unhandled event %r", event)  # who: the hashed openid in the log context
     return NO_REPLY
 
 
