@@ -9,7 +9,7 @@ import threading
 from bot.wechat_api import make_client
 from tests.pushkit import SECRET, fake, push_config, push_knowledge  # noqa: F401
 
-TOKEN_PATH = "/cgi-bin/token"
+TOKEN_PATH = "/cgi-bin/stable_token"
 
 
 def clients(push_config, store, count: int) -> list:
