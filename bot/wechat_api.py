@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 
 import redis
 import requests
@@ -18,7 +19,7 @@ from wechatpy.session.redisstorage import RedisStorage
 
 from bot.config import DEFAULT_API_BASE, Config
 from bot.store import Store
-from bot.wechat_api_errors import TokenUnavailable, WeChatCallError, http_error, network_error
+from bot.wechat_api_errors import TokenUnavailable, WeChatCallError, http_error, network_error, redact
 
 LOCK_TIMEOUT = 30  # seconds a refresher may hold the lock (a token fetch takes well under a second)
 LOCK_WAIT = 35  # seconds a process waits for another's refresh before giving up
@@ -75,12 +76,14 @@ class SharedTokenClient(WeChatClient):
     """
 
     def __init__(self, appid: str, secret: str, *, redis_client: redis.Redis, prefix: str, lock_key: str,
-                 backoff_key: str, failures_key: str, force_key: str, timeout: object = REQUEST_TIMEOUT) -> None:
+                 backoff_key: str, failures_key: str, force_key: str, timeout: object = REQUEST_TIMEOUT,
+                 clock: Callable[[], float] = time.time) -> None:
         super().__init__(appid, secret, session=RedisStorage(redis_client, prefix=prefix), timeout=timeout,
                          auto_retry=False)  # our _request refreshes, once
         self._redis = redis_client
         self._lock_key, self._backoff_key = lock_key, backoff_key
         self._failures_key, self._force_key = failures_key, force_key
+        self._clock = clock  # for the back-off only (tests move it); token lifetimes follow Redis's own clock
         self._seen = threading.local()  # the token this thread last used or found stale
         self._cached: tuple[str, float] | None = None  # (token, until): saves two Redis reads per call
 
@@ -134,23 +137,24 @@ class SharedTokenClient(WeChatClient):
             response = self._send(method, url, **kwargs)
             if own_token and _errcode(response) in STALE_TOKEN:
                 if refreshed:  # a token fetched a moment ago is refused too: stop, and make everyone wait
-                    self._refresh_failed(force_next=True)
-                    raise TokenUnavailable("WeChat refused a freshly fetched access_token (40001); "
-                                           "token refreshes are backing off", reason="token-rejected")
+                    error = TokenUnavailable("WeChat refused a freshly fetched access_token (40001)",
+                                             reason="token-rejected")
+                    self._refresh_failed(error, force_next=True)
+                    raise error
                 self._refresh(rejected=params["access_token"])
                 refreshed = True
                 continue
             return self._handle_result(response, method, url, result_processor, **kwargs)
 
     # -- the token -----------------------------------------------------------------------------------------
-    def _refresh_failed(self, *, force_next: bool = False) -> None:
+    def _refresh_failed(self, error: Exception, *, force_next: bool = False) -> None:
         """Count a failed or rejected refresh and make every process wait before the next fetch."""
         pipe = self._redis.pipeline()
         pipe.incr(self._failures_key)
         pipe.expire(self._failures_key, 86400)
         failures = int(pipe.execute()[0])
         delay = TOKEN_BACKOFF[min(failures, len(TOKEN_BACKOFF)) - 1]
-        self._redis.set(self._backoff_key, str(failures), ex=delay)
+        self._redis.set(self._backoff_key, f"{self._clock() + delay:.3f} {redact(str(error))}", ex=delay + 60)
         if force_next:  # the token in force is refused: the next fetch asks WeChat for a new one
             self._redis.set(self._force_key, "1", ex=3600)
 
@@ -179,10 +183,12 @@ class SharedTokenClient(WeChatClient):
         """Get a token newer than `rejected` (the one WeChat just refused) or than the one this thread used."""
         stale = rejected or getattr(self._seen, "token", None)
         self._cached = None
-        waiting = self._redis.ttl(self._backoff_key)
-        if waiting and waiting > 0:
-            raise TokenUnavailable(f"access_token refreshes are backing off for {waiting} s after failures",
-                                   reason="token-backoff")
+        backoff = self._redis.get(self._backoff_key)
+        if backoff is not None:
+            until, _, why = backoff.decode().partition(" ")
+            if float(until) > self._clock():
+                raise TokenUnavailable(f"no access_token: refreshes wait {float(until) - self._clock():.0f} s more "
+                                       f"after: {why}", reason="token-backoff")
         lock = self._redis.lock(self._lock_key, timeout=LOCK_TIMEOUT, blocking_timeout=LOCK_WAIT)
         if not lock.acquire():
             raise TokenUnavailable("another process has been refreshing the WeChat access_token for too long",
@@ -197,14 +203,15 @@ class SharedTokenClient(WeChatClient):
             force = bool(self._redis.delete(self._force_key))
             try:
                 result = self._fetch_stable(force)
-            except (WeChatCallError, WeChatClientException):
-                self._refresh_failed()
+            except (WeChatCallError, WeChatClientException) as exc:
+                self._refresh_failed(exc)
                 raise
             if rejected is not None and result["access_token"] == rejected:
                 # Normal mode handed back the token WeChat just refused: the next refresh forces a new one.
-                self._refresh_failed(force_next=True)
-                raise TokenUnavailable("WeChat handed back the access_token it had just refused (40001); "
-                                       "token refreshes are backing off", reason="token-rejected")
+                error = TokenUnavailable("WeChat handed back the access_token it had just refused (40001)",
+                                         reason="token-rejected")
+                self._refresh_failed(error, force_next=True)
+                raise error
             self._redis.delete(self._failures_key)
             self._seen.token = result["access_token"]
             return result
@@ -216,14 +223,15 @@ class SharedTokenClient(WeChatClient):
 
 
 def make_client(config: Config, store: Store, *, redis_client: redis.Redis | None = None,
-                timeout: object = REQUEST_TIMEOUT) -> SharedTokenClient:
+                timeout: object = REQUEST_TIMEOUT, clock: Callable[[], float] = time.time) -> SharedTokenClient:
     """The client a worker uses; its token is shared through `store` (or `redis_client`) with every process."""
     if not config.app_secret:
         raise ValueError("WECHAT_APP_SECRET is not set: the AppSecret (开发者密码) is needed to call the WeChat API")
     keys = store.keys
     client = SharedTokenClient(config.app_id, config.app_secret, redis_client=redis_client or store.redis,
                                prefix=keys.token_prefix, lock_key=keys.token_lock, backoff_key=keys.token_backoff,
-                               failures_key=keys.token_failures, force_key=keys.token_force, timeout=timeout)
+                               failures_key=keys.token_failures, force_key=keys.token_force, timeout=timeout,
+                               clock=clock)
     if config.api_base_url.rstrip("/") != DEFAULT_API_BASE:
         client._http.mount(DEFAULT_API_BASE, RewriteAdapter(config.api_base_url))  # wechatpy is pinned: _http
     return client

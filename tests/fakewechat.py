@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import socket
 import sys
 import threading
 import time
@@ -94,6 +95,7 @@ class FakeWeChat:
         self.span: dict[str, list[float]] = {}  # path → [first call, last call] (wall clock), for benchmarks
         self._ids = itertools.count(100)
         self.server: ThreadingHTTPServer | None = None
+        self.connections: set = set()  # open keep-alive connections, closed by stop() as a real outage would
 
     # -- what tests do -------------------------------------------------------------------------------
     def now(self) -> float:
@@ -163,6 +165,14 @@ class FakeWeChat:
             def log_message(self, *args: object) -> None:
                 pass
 
+            def setup(self) -> None:
+                super().setup()
+                fake.connections.add(self.connection)
+
+            def finish(self) -> None:
+                fake.connections.discard(self.connection)
+                super().finish()
+
             def do_GET(self) -> None:
                 self._serve("GET")
 
@@ -212,6 +222,11 @@ class FakeWeChat:
             self.server.shutdown()
             self.server.server_close()
             self.server = None
+        for connection in list(self.connections):
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed by the client
 
     # -- the rules -----------------------------------------------------------------------------------
     def handle(self, method: str, path: str, query: dict[str, str], body: Any) -> Any:

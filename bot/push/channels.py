@@ -73,6 +73,8 @@ def call_with_retries(call: Callable[[], dict], delays: tuple[float, ...], *, id
                 return Outcome("unknown", None, str(exc), reason=exc.reason)
             outcome = Outcome("later", None, str(exc), reason=exc.reason)
         except TokenUnavailable as exc:  # every process is backing off: retrying now would not help
+            if attempt:  # the first failure (the token fetch that failed) says more about the cause
+                return outcome
             return Outcome("later", None, str(exc), reason=exc.reason)
         except WeChatUnreachable as exc:
             outcome = Outcome("later", None, str(exc), reason=exc.reason)

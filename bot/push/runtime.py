@@ -85,7 +85,7 @@ class Runtime:
             else:
                 from bot.wechat_api import make_client
 
-                self._client = make_client(self.config, self.store)
+                self._client = make_client(self.config, self.store, clock=self.clock)
         return self._client
 
     def rq_connection(self) -> redis.Redis:

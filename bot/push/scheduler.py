@@ -134,14 +134,18 @@ def run_worker(rt: Runtime, *, burst: bool = False) -> None:
     bind(rt)
     stop = threading.Event()
 
+    def look() -> None:
+        try:
+            tick(rt)
+            maintenance_due(rt)
+        except Exception:  # a bad tick must not end the worker; the next one tries again
+            log.exception("scheduler tick failed")
+
     def schedule() -> None:
-        while not stop.is_set():
-            try:
-                tick(rt)
-                maintenance_due(rt)
-            except Exception:  # a bad tick must not end the worker; the next one tries again
-                log.exception("scheduler tick failed")
-            stop.wait(rt.settings.scheduler_interval)
+        while not stop.wait(rt.settings.scheduler_interval):
+            look()
+
+    look()  # before the queue worker starts, so that even a burst run does what is due
 
     thread = threading.Thread(target=schedule, name="push-scheduler", daemon=True)
     thread.start()
