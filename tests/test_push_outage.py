@@ -150,3 +150,30 @@ def test_mass_send_while_wechat_is_unreachable_waits_and_goes_out_once(rt, fake,
     assert article_status(rt, article).status == "sent"
     assert [c.errcode for c in fake.calls_to(SENDALL)] == [0]
     assert all(len(fake.received[p]) == 1 for p in people)
+
+
+def test_a_pending_delivery_cut_off_by_an_outage_goes_out_when_wechat_is_back(rt, fake, push_knowledge, app):
+    from bot.chat import WebhookClient
+    from bot.push.scheduler import work_burst
+    from tests.conftest import TOKEN
+
+    [who] = openids("oWAKE", 1)
+    fake.follow(who, fresh=False)
+    subscribe(rt, [who], "tourism")
+    write_article(push_knowledge, "kept", topics=["tourism"], title="留着")
+    assert run_due(rt) == [] and rt.redis.lrange(rt.keys.pending(who), 0, -1) == [b"kept"]
+
+    port = int(fake.url.rsplit(":", 1)[1])
+    fake.stop()
+    fake.wrote(who)
+    WebhookClient(app, token=TOKEN, openid=who).say("你好")  # opens the window, queues the pending delivery
+    work_burst(rt)
+    assert rt.redis.lrange(rt.keys.pending(who), 0, -1) == [b"kept"]  # still owed, first in line
+    assert rt.redis.hget(rt.keys.push_ledger("kept"), who) == b"p"
+
+    fake.start(port=port)
+    fake.advance(16)
+    run_due(rt)  # the scheduler wakes the interrupted delivery; nobody had to write again
+    work_burst(rt)
+    assert fake.news_to(who) == ["留着"]
+    assert rt.redis.llen(rt.keys.pending(who)) == 0 and rt.redis.hget(rt.keys.push_ledger("kept"), who) == b"s"
