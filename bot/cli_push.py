@@ -187,6 +187,7 @@ def run() -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def resend(article_id: str, unknown: bool, yes: bool) -> None:
     """Make the unknown deliveries of ARTICLE_ID owed again; they may give those followers a duplicate."""
+    from bot.push.scheduler import too_old
     from bot.push.status import article_status, unknown_reason
 
     rt = runtime(needs_api=False)
@@ -196,6 +197,9 @@ def resend(article_id: str, unknown: bool, yes: bool) -> None:
     if article.channel == "mass":
         raise click.ClickException("a mass send has no unknown deliveries: WeChat refuses a second send of the same "
                                    "clientmsgid, so a lost answer is simply tried again")
+    if too_old(rt, article, rt.clock()):
+        raise click.ClickException(f"{article_id} is older than PUSH_PENDING_MAX_DAYS "
+                                   f"({rt.settings.pending_max_days:g} days): it is not delivered any more")
     status = article_status(rt, article)
     if not status.unknown:
         left = status.unknown_count

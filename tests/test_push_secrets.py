@@ -118,3 +118,12 @@ def test_nothing_secret_is_printed_or_logged_when_wechat_misbehaves(rt, fake, pu
     tokens = list(fake.tokens)
     assert tokens, "the fake issued tokens"
     assert_clean(runs, rt, [SECRET, *tokens])
+
+
+def test_redaction_covers_query_secrets_json_secrets_and_url_passwords():
+    from bot.wechat_api_errors import redact
+
+    text = redact('GET /cgi-bin/token?grant_type=client_credential&secret=S3CR3T&x=1 access_token=T0K3N '
+                  '{"secret": "S3CR3T"} redis://bot:PASSW0RD@redis.internal:6379/0')
+    assert "S3CR3T" not in text and "T0K3N" not in text and "PASSW0RD" not in text
+    assert "secret=***&x=1" in text and "redis://bot:***@redis.internal" in text
