@@ -113,8 +113,10 @@ class SharedTokenClient(WeChatClient):
         except requests.RequestException as exc:
             error = network_error(exc, method, url)
         else:
-            if response.status_code < 400 or _errcode(response) is not None:
+            if _errcode(response) is not None:
                 return response  # WeChat answered (an errcode under an error status is still its answer)
+            if response.status_code < 400 and not response.headers.get("Content-Type", "").startswith("text/html"):
+                return response  # a plain result (a media file, a JSON result without errcode)
             error = http_error(response.status_code, method, url)
         raise error  # raised here, outside the except: the requests exception (its URL has the token) is dropped
 

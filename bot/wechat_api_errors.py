@@ -9,7 +9,9 @@ Two kinds, because customer-service messages carry no idempotency key:
 Why the HTTP statuses split as they do: WeChat's API reports every error of its own as HTTP 200 with a JSON
 `errcode`. A bare error status therefore comes from the HTTP front in front of it. 502 and 504 mean that front
 passed the request on and then lost or gave up on the answer, so WeChat may have acted; every other status
-(500, 503, 4xx) means the front answered instead of WeChat, so nothing was done.
+(500, 503, 4xx) means the front answered instead of WeChat, so nothing was done. So does an HTML page under
+HTTP 200 (a captive portal, or WECHAT_API_BASE_URL pointing at some web server): WeChat never answers in HTML,
+and a front that had passed the call on would pass WeChat's JSON back.
 """
 from __future__ import annotations
 
@@ -99,10 +101,13 @@ def network_error(exc: requests.RequestException, method: str, url: str) -> WeCh
 
 
 def http_error(status: int, method: str, url: str) -> WeChatCallError:
-    """The WeChatCallError of an HTTP error status that carried no WeChat (errcode) answer."""
+    """The WeChatCallError of an HTTP answer that is not WeChat's (an error status or an HTML page)."""
     where = _where(method, url)
     if status in ANSWER_LOST_STATUSES:
         return WeChatAnswerLost(f"HTTP {status} from a gateway in front of WeChat: it passed the request on and "
                                 f"lost the answer ({where})", reason=f"http{status}")
+    if status < 400:
+        return WeChatUnreachable(f"an HTML page (HTTP {status}) instead of WeChat's answer: check "
+                                 f"WECHAT_API_BASE_URL and any proxy ({where})", reason="not-wechat")
     return WeChatUnreachable(f"HTTP {status} without a WeChat answer: WeChat did not process the call ({where})",
                              reason=f"http{status}")

@@ -232,9 +232,7 @@ class FakeWeChat:
     def handle(self, method: str, path: str, query: dict[str, str], body: Any) -> Any:
         with self.lock:
             answer = self._answer(path, query, body)
-            code = answer.get("errcode", 0) if isinstance(answer, dict) else \
-                f"http:{answer.status}" if isinstance(answer, Raw) and answer.status != 200 else \
-                answer.body.get("errcode", 0) if isinstance(answer, Raw) else DROP
+            code = answer_code(answer)
             self.counts[path] += 1
             moment = time.time()
             self.span.setdefault(path, [moment, moment])[1] = moment
@@ -426,6 +424,15 @@ class FakeWeChat:
                     return {"errcode": 40017, "errmsg": "invalid button type"}
         self.menu = body
         return {"errcode": 0, "errmsg": "ok"}
+
+
+def answer_code(answer: Any) -> int | str:
+    """What a call is recorded as answering: its errcode, "http:NNN" for a non-JSON answer, or DROP."""
+    if isinstance(answer, dict):
+        return answer.get("errcode", 0)
+    if isinstance(answer, Raw):
+        return answer.body.get("errcode", 0) if isinstance(answer.body, dict) else f"http:{answer.status}"
+    return DROP
 
 
 def _error(code: int) -> dict:

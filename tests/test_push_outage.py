@@ -177,3 +177,15 @@ def test_a_pending_delivery_cut_off_by_an_outage_goes_out_when_wechat_is_back(rt
     work_burst(rt)
     assert fake.news_to(who) == ["留着"]
     assert rt.redis.llen(rt.keys.pending(who)) == 0 and rt.redis.hget(rt.keys.push_ledger("kept"), who) == b"s"
+
+
+def test_an_html_page_instead_of_wechats_answer_is_not_taken_for_a_delivery(rt, fake, push_knowledge):
+    [who] = readers(rt, fake, "oHTML", 1)
+    fake.inject(NEWS, "http:200", times=10)  # a captive portal or a wrong WECHAT_API_BASE_URL answers 200 + HTML
+    write_article(push_knowledge, "html", topics=["tourism"])
+    [(_, reason)] = run_due(rt)
+    assert "HTML page" in reason and "WECHAT_API_BASE_URL" in reason
+    assert ledger_of(rt, "html") == {} and article_status(rt, rt.article("html")).status == "paused"
+    fake.injected.clear()
+    fake.advance(16)
+    assert run_due(rt) == [] and fake.news_to(who) != [] and ledger_of(rt, "html") == {who: "s"}
