@@ -131,7 +131,12 @@ class FakeWeChat:
         follower.acted_at, follower.short_sent = self.now(), 0
 
     def inject(self, path: str, errcode: int | str, *, times: int = 1, openid: str | None = None) -> None:
-        """The next `times` calls to a path ending in `path` (for `openid`, if given) answer `errcode`."""
+        """The next `times` calls to a path ending in `path` (for `openid`, if given) answer `errcode`.
+
+        Besides errcodes: DROP (carried out, connection closed unanswered), "http:NNN" (an HTTP status with an
+        HTML body, not carried out), "http:NNN+" (carried out, then that status) and "slow:S" (carried out,
+        answered after S seconds).
+        """
         with self.lock:
             self.injected.append([path, errcode, times, openid])
 
