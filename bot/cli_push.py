@@ -1,4 +1,4 @@
-"""`bot push list|preview|run|resume`, `bot worker`, `bot menu push`: pushes and the menu for staff."""
+"""`bot push list|preview|run|resend|resume`, `bot worker`, `bot menu push`: pushes and the menu for staff."""
 from __future__ import annotations
 
 import threading
@@ -14,7 +14,8 @@ from bot.knowledge.loader import check_knowledge
 from bot.push.settings import SettingsError
 
 STATUS_WORDS = {"scheduled": "scheduled", "due": "due now", "sending": "sending", "sent": "sent",
-                "queued": "queued (next day)", "failed": "failed", "paused": "paused", "stopped": "STOPPED"}
+                "queued": "queued (next day)", "failed": "failed", "paused": "paused", "stopped": "STOPPED",
+                "expired": "expired"}
 
 
 def runtime(*, needs_api: bool):
@@ -37,6 +38,20 @@ def runtime(*, needs_api: bool):
     return rt
 
 
+def warn_if_not_durable(rt) -> None:
+    """Say so when the Redis holding the delivery ledger would lose it in a restart (AOF off)."""
+    from bot.store import aof_status
+
+    status = aof_status(rt.redis)
+    if status == "off":
+        click.echo("warning: Redis runs with AOF off (appendonly no): a restart from an older snapshot forgets "
+                   "deliveries and sends those articles again. Set appendonly yes and appendfsync everysec "
+                   "(see the README, Production).", err=True)
+    elif status == "unknown":
+        click.echo("warning: could not check whether Redis persists with AOF (CONFIG GET was refused, as on "
+                   "managed Redis): make sure appendonly is on, or a restart may send articles twice.", err=True)
+
+
 @click.group()
 def push() -> None:
     """Scheduled articles: list, preview, send what is due."""
@@ -46,7 +61,7 @@ def push() -> None:
 @click.option("--unknown", "show_unknown", is_flag=True, help="List every follower whose delivery is unknown.")
 def list_articles(show_unknown: bool) -> None:
     """Every article: when, to whom, and what happened (sent, pending, dropped, failed, unknown)."""
-    from bot.push.status import all_statuses, beijing, channel_notes
+    from bot.push.status import all_statuses, beijing, channel_notes, unknown_reason
     from bot.push.window import in_window_count
 
     rt = runtime(needs_api=False)
@@ -60,7 +75,7 @@ def list_articles(show_unknown: bool) -> None:
         c = row.counts
         click.echo(f"{row.article.id:<28} {row.article.channel:<9} {beijing(row.article.publish_at):<17} "
                    f"{STATUS_WORDS.get(row.status, row.status):<18} {row.subscribers:>6} {c['sent']:>6} "
-                   f"{c['pending']:>7} {c['dropped']:>7} {c['failed']:>6} {len(row.unknown):>7}")
+                   f"{c['pending']:>7} {c['dropped']:>7} {c['failed']:>6} {row.unknown_count:>7}")
         if row.note and row.status != "sent":
             click.echo(f"    {row.note}")
         if row.in_flight:
@@ -69,12 +84,14 @@ def list_articles(show_unknown: bool) -> None:
     for channel, note in channel_notes(rt).items():
         click.echo(f"channel {channel}: {note}")
     click.echo(f"followers who wrote in the last 48 hours (reachable now): {in_window_count(rt.store, now=rt.clock())}")
-    unknown = [(row.article.id, openid, at) for row in rows for openid, at in row.unknown]
+    unknown = [(row.article.id, u) for row in rows for u in row.unknown]
     if unknown:
-        click.echo(f"\n{len(unknown)} deliveries have an unknown outcome: a worker stopped during the call. They are "
-                   "not sent again (a follower must never get a duplicate); the follower may or may not have it.")
-        for article_id, openid, at in unknown if show_unknown else unknown[:10]:
-            click.echo(f"    {article_id}  {openid}  claimed {beijing(at)}")
+        click.echo(f"\n{len(unknown)} deliveries have an unknown outcome: the request may have reached WeChat, but "
+                   "its answer never came back, so the follower may or may not have the article. They are not sent "
+                   "again by themselves (a follower must never get a duplicate); `bot push resend ID --unknown` "
+                   "sends them again if you decide to.")
+        for article_id, u in unknown if show_unknown else unknown[:10]:
+            click.echo(f"    {article_id}  {u.openid}  {beijing(u.at)}  {unknown_reason(u.reason)}")
         if len(unknown) > 10 and not show_unknown:
             click.echo(f"    … ({bot_command('push list --unknown')} shows all)")
 
@@ -133,6 +150,7 @@ def run() -> None:
     from bot.push.status import article_status, progress_line
 
     rt = runtime(needs_api=True)
+    warn_if_not_durable(rt)
     due = unfinished(rt)
     if not due:
         click.echo("Nothing is due: every article whose time has come was sent.")
@@ -165,6 +183,50 @@ def run() -> None:
 
 
 @push.command()
+@click.argument("article_id")
+@click.option("--unknown", "unknown", is_flag=True, required=True,
+              help="Resend the deliveries whose outcome is unknown (the only kind that can be resent).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def resend(article_id: str, unknown: bool, yes: bool) -> None:
+    """Make the unknown deliveries of ARTICLE_ID owed again; they may give those followers a duplicate."""
+    from bot.push.scheduler import too_old
+    from bot.push.status import article_status, unknown_reason
+
+    rt = runtime(needs_api=False)
+    article = rt.article(article_id)
+    if article is None:
+        raise click.ClickException(f"no article '{article_id}' (known: {', '.join(sorted(rt.articles())) or 'none'})")
+    if article.channel == "mass":
+        raise click.ClickException("a mass send has no unknown deliveries: WeChat refuses a second send of the same "
+                                   "clientmsgid, so a lost answer is simply tried again")
+    if too_old(rt, article, rt.clock()):
+        raise click.ClickException(f"{article_id} is older than PUSH_PENDING_MAX_DAYS "
+                                   f"({rt.settings.pending_max_days:g} days): it is not delivered any more")
+    status = article_status(rt, article)
+    if not status.unknown:
+        left = status.unknown_count
+        raise click.ClickException(f"{article_id} has no delivery of unknown outcome to resend" + (
+            f" ({left} were unknown, but the article is past PUSH_PENDING_MAX_DAYS and its ledger is gone)"
+            if left else ""))
+    click.echo(f"{len(status.unknown)} deliveries of {article_id} have an unknown outcome:")
+    for u in status.unknown[:20]:
+        click.echo(f"    {u.openid}  {unknown_reason(u.reason)}")
+    if len(status.unknown) > 20:
+        click.echo(f"    … and {len(status.unknown) - 20} more")
+    click.echo("WARNING: WeChat may already have delivered these. Resending can give those followers the article "
+               "TWICE, and WeChat offers no way to take a message back.")
+    if not yes:
+        click.confirm("Resend them?", abort=True)
+    older_than = rt.clock() - rt.settings.lease_seconds
+    ledger = rt.ledger()
+    owed = sum(ledger.forget_unknown(article.id, u.openid, older_than=older_than) for u in status.unknown)
+    # Not finished any more: the scheduler's next fan-out generation claims exactly the forgotten entries.
+    rt.redis.hset(rt.keys.push_state(article.id), mapping={"status": "due", "note": f"{owed} resent by staff"})
+    click.echo(f"{owed} deliveries are owed again: `bot push run` or the worker sends them (followers outside "
+               "their 48-hour window get it when they next write).")
+
+
+@push.command()
 @click.argument("channel", type=click.Choice(["customer", "mass", "all"]), default="all")
 def resume(channel: str) -> None:
     """Clear a pause (45009) or stop (48001) of a channel once the cause is fixed."""
@@ -180,8 +242,10 @@ def worker(burst: bool) -> None:
     from bot.push.scheduler import run_worker
 
     rt = runtime(needs_api=True)
-    click.echo(f"push worker: queue {rt.keys.push_queue}, looking for due articles every "
-               f"{rt.settings.scheduler_interval:g} s, at most {rt.settings.rate:g} messages/s (0 = no limit)")
+    warn_if_not_durable(rt)
+    click.echo(f"push worker: queues {rt.keys.push_queue} then {rt.keys.maintenance_queue}, looking for due "
+               f"articles every {rt.settings.scheduler_interval:g} s, at most {rt.settings.rate:g} messages/s "
+               "(0 = no limit)")
     run_worker(rt, burst=burst)
 
 
@@ -196,6 +260,7 @@ def menu_push() -> None:
     from wechatpy.exceptions import WeChatClientException
 
     from bot.push.channels import STOP
+    from bot.wechat_api_errors import WeChatAnswerLost, WeChatCallError
 
     rt = runtime(needs_api=True)
     knowledge, problems = check_knowledge(rt.config.knowledge_dir)
@@ -208,6 +273,11 @@ def menu_push() -> None:
         rt.client.menu.create(body)
     except WeChatClientException as exc:
         why = STOP.get(exc.errcode, f"WeChat refused the menu: {exc.errcode} {exc.errmsg}")
-        raise click.ClickException(why) from exc
+        raise click.ClickException(why) from None
+    except WeChatAnswerLost as exc:
+        raise click.ClickException(f"{exc}. The menu may or may not have changed: run `bot menu push` again "
+                                   "(publishing the same menu twice is harmless).") from None
+    except WeChatCallError as exc:
+        raise click.ClickException(f"{exc}. The menu was not changed: try again later.") from None
     items = sum(len(b.get("sub_button", [])) or 1 for b in body["button"])
     click.echo(f"menu published: {len(body['button'])} menus, {items} items (followers see it within minutes)")

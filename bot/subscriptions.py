@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 from bot.store import Store
 
@@ -55,6 +56,23 @@ def subscriber_count(store: Store, topic_id: str) -> int:
     return int(store.redis.scard(store.keys.topic_subs(topic_id)))
 
 
+def distinct_subscribers(store: Store, topic_ids: list[str] | tuple[str, ...]) -> int:
+    """How many followers subscribed to any of the topics, each counted once (a follower of two topics is one).
+
+    Redis builds the union under a scratch key and deletes it in the same MULTI/EXEC, so the members never
+    travel to Python and the copy never outlives the transaction.
+    """
+    if not topic_ids:
+        return 0
+    if len(topic_ids) == 1:
+        return subscriber_count(store, topic_ids[0])
+    scratch = store.keys.temporary(f"union:{uuid.uuid4().hex}")
+    pipe = store.redis.pipeline(transaction=True)
+    pipe.sunionstore(scratch, [store.keys.topic_subs(t) for t in topic_ids])
+    pipe.delete(scratch)
+    return int(pipe.execute()[0])
+
+
 def forget_follower(store: Store, openid: str) -> None:
     """An unfollow: drop the follower's subscriptions, pending articles and sending window."""
     from bot.push.ledger import Ledger
@@ -70,9 +88,9 @@ def forget_follower(store: Store, openid: str) -> None:
 
 def request_tag_sync(store: Store, openid: str) -> None:
     """Queue a job that gives the follower the WeChat tags of their topics (mass sends go by tag)."""
-    from bot.push.queue import enqueue
+    from bot.push.queue import enqueue_maintenance
 
     try:
-        enqueue(store, "bot.push.mass.sync_follower_tags", openid)
+        enqueue_maintenance(store, "bot.push.mass.sync_follower_tags", openid)
     except Exception:  # the subscription itself is saved; the tags are synced again on the next change
         log.exception("could not queue the tag sync of %s", openid)

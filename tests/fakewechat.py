@@ -4,13 +4,19 @@ It models what a push design must respect (see ../shared/PROTOCOL.md "Sending fi
 (2,000 fetches a day, 40001/42001 for a bad or expired token), customer-service messages only inside the
 follower's window (48 h and 5 messages after the follower wrote; 1 minute and 3 messages after a click,
 follow or scan: 45015 / 45047; 43004 once unfollowed), one news article per message, the daily mass-send
-quota (45009) with `clientmsgid` idempotency (45065), tags and the menu. Tests inject errors (-1, 45009,
-48001…) or a dropped connection, and move the fake's clock.
+quota (45009) with `clientmsgid` idempotency (45065), tags and the menu. Tokens come from both endpoints with
+their real semantics: `/cgi-bin/token` makes a new token and the earlier ones stop working 5 minutes later;
+`/cgi-bin/stable_token` (POST JSON) hands out the stable token in force until it expires (normal mode) and its
+tokens are independent of the other endpoint's; `force_refresh` replaces it at once, 20 times a day at most.
+Tests inject errors (-1, 45009, 48001…), a dropped connection (DROP), an HTTP error status without a WeChat
+answer ("http:500"; "http:504+" carries the call out first, as a gateway that lost the answer), or a slow
+answer ("slow:2.5": carried out, answered after 2.5 s), and move the fake's clock.
 """
 from __future__ import annotations
 
 import itertools
 import json
+import socket
 import sys
 import threading
 import time
@@ -23,11 +29,13 @@ from urllib.parse import parse_qs, urlparse
 LONG_WINDOW, LONG_COUNT = 48 * 3600, 5
 SHORT_WINDOW, SHORT_COUNT = 60, 3
 TOKEN_FETCHES_PER_DAY = 2000
+STABLE_FORCE_PER_DAY = 20
+OLD_TOKEN_GRACE = 300  # /cgi-bin/token: earlier tokens keep working this long after a new fetch
 DROP = "drop"  # inject this instead of an errcode: deliver, then close the connection without an answer
 MESSAGES = {-1: "system error", 40001: "invalid credential, access_token is invalid or not latest",
             42001: "access_token expired", 43004: "require subscribe", 45009: "reach max api daily quota limit",
             45015: "response out of time limit or subscription is canceled", 45047: "out of response count limit",
-            45065: "clientmsgid exist", 48001: "api unauthorized", 40003: "invalid openid",
+            45065: "clientmsgid exist", 48001: "api unauthorized", 40003: "invalid openid", 40002: "invalid grant_type",
             45008: "article size out of limit", 40013: "invalid appid", 40125: "invalid appsecret"}
 
 
@@ -52,6 +60,15 @@ class Follower:
     tags: set[int] = field(default_factory=set)
 
 
+@dataclass
+class Raw:
+    """An answer that is not plain JSON: an HTTP error status, or JSON sent after a delay."""
+
+    status: int = 200
+    body: Any = None
+    delay: float = 0.0
+
+
 class FakeWeChat:
     """State and rules of the fake API; `start()` serves it over HTTP on 127.0.0.1."""
 
@@ -67,6 +84,9 @@ class FakeWeChat:
         self.received: defaultdict[str, list[dict]] = defaultdict(list)
         self.tokens: dict[str, float] = {}
         self.token_fetches: Counter[str] = Counter()
+        self.ordinary_tokens: set[str] = set()
+        self.stable_token: str | None = None
+        self.stable_forced: Counter[str] = Counter()
         self.tags: dict[int, str] = {}
         self.mass_sent: Counter[str] = Counter()
         self.clientmsgids: set[str] = set()
@@ -75,6 +95,7 @@ class FakeWeChat:
         self.span: dict[str, list[float]] = {}  # path → [first call, last call] (wall clock), for benchmarks
         self._ids = itertools.count(100)
         self.server: ThreadingHTTPServer | None = None
+        self.connections: set = set()  # open keep-alive connections, closed by stop() as a real outage would
 
     # -- what tests do -------------------------------------------------------------------------------
     def now(self) -> float:
@@ -110,7 +131,12 @@ class FakeWeChat:
         follower.acted_at, follower.short_sent = self.now(), 0
 
     def inject(self, path: str, errcode: int | str, *, times: int = 1, openid: str | None = None) -> None:
-        """The next `times` calls to a path ending in `path` (for `openid`, if given) answer `errcode`."""
+        """The next `times` calls to a path ending in `path` (for `openid`, if given) answer `errcode`.
+
+        Besides errcodes: DROP (carried out, connection closed unanswered), "http:NNN" (an HTTP status with an
+        HTML body, not carried out), "http:NNN+" (carried out, then that status) and "slow:S" (carried out,
+        answered after S seconds).
+        """
         with self.lock:
             self.injected.append([path, errcode, times, openid])
 
@@ -144,6 +170,14 @@ class FakeWeChat:
             def log_message(self, *args: object) -> None:
                 pass
 
+            def setup(self) -> None:
+                super().setup()
+                fake.connections.add(self.connection)
+
+            def finish(self) -> None:
+                fake.connections.discard(self.connection)
+                super().finish()
+
             def do_GET(self) -> None:
                 self._serve("GET")
 
@@ -163,9 +197,16 @@ class FakeWeChat:
                     self.close_connection = True
                     self.connection.close()
                     return
-                data = json.dumps(answer, ensure_ascii=False).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
+                status, kind = 200, "application/json; charset=utf-8"
+                if isinstance(answer, Raw):
+                    time.sleep(answer.delay)
+                    status, answer = answer.status, answer.body
+                if isinstance(answer, str):
+                    data, kind = answer.encode(), "text/html"
+                else:
+                    data = json.dumps(answer, ensure_ascii=False).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -186,33 +227,46 @@ class FakeWeChat:
             self.server.shutdown()
             self.server.server_close()
             self.server = None
+        for connection in list(self.connections):
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed by the client
 
     # -- the rules -----------------------------------------------------------------------------------
     def handle(self, method: str, path: str, query: dict[str, str], body: Any) -> Any:
         with self.lock:
             answer = self._answer(path, query, body)
-            code = answer.get("errcode", 0) if isinstance(answer, dict) else DROP
+            code = answer_code(answer)
             self.counts[path] += 1
             moment = time.time()
             self.span.setdefault(path, [moment, moment])[1] = moment
             if self.record:
                 self.calls.append(Call(method, path, query, body, code))
-        if path.endswith("/token") and self.token_delay:
+        if path.endswith("token") and self.token_delay:
             time.sleep(self.token_delay)  # widen the window in which concurrent refreshes would collide
         return answer
 
     def _answer(self, path: str, query: dict[str, str], body: Any) -> Any:
-        if path == "/cgi-bin/token":
-            return self._token(query)
+        openid = body.get("touser") if isinstance(body, dict) else None
+        if path in ("/cgi-bin/token", "/cgi-bin/stable_token"):
+            injected = self._take_injected(path, None)
+            if isinstance(injected, int):
+                return _error(injected)
+            if isinstance(injected, str) and injected.startswith("http:") and not injected.endswith("+"):
+                return Raw(int(injected[5:]), f"<html><body>{injected[5:]} error</body></html>")
+            answer = self._token(query) if path == "/cgi-bin/token" else self._stable(body)
+            return self._wrap(injected, answer)
         expires = self.tokens.get(query.get("access_token", ""))
         if expires is None:
             return _error(40001)
         if expires < self.now():
             return _error(42001)
-        openid = body.get("touser") if isinstance(body, dict) else None
         injected = self._take_injected(path, openid)
-        if injected is not None and injected != DROP:
+        if isinstance(injected, int):
             return _error(injected)
+        if isinstance(injected, str) and injected.startswith("http:") and not injected.endswith("+"):
+            return Raw(int(injected[5:]), f"<html><body>{injected[5:]} error</body></html>")  # not carried out
         routes = {"/cgi-bin/message/custom/send": self._custom_send, "/cgi-bin/message/mass/sendall": self._mass,
                   "/cgi-bin/tags/create": self._tag_create, "/cgi-bin/tags/get": self._tags_get,
                   "/cgi-bin/tags/members/batchtagging": self._tagging,
@@ -220,7 +274,18 @@ class FakeWeChat:
                   "/cgi-bin/tags/getidlist": self._tag_ids, "/cgi-bin/menu/create": self._menu_create}
         route = routes.get(path)
         answer = route(body or {}) if route else {"errcode": 404, "errmsg": f"fake has no {path}"}
-        return DROP if injected == DROP else answer
+        return self._wrap(injected, answer)
+
+    @staticmethod
+    def _wrap(injected: int | str | None, answer: Any) -> Any:
+        """The answer of a call carried out, as an injected fault delivers it (dropped, late, an error status)."""
+        if injected == DROP:
+            return DROP
+        if isinstance(injected, str) and injected.startswith("slow:"):
+            return Raw(200, answer, float(injected[5:]))
+        if isinstance(injected, str) and injected.startswith("http:"):
+            return Raw(int(injected[5:].rstrip("+")), "<html><body>gateway error</body></html>")
+        return answer
 
     def _take_injected(self, path: str, openid: str | None) -> int | str | None:
         for entry in self.injected:
@@ -238,8 +303,35 @@ class FakeWeChat:
         if self.token_fetches[self.day()] >= TOKEN_FETCHES_PER_DAY:
             return _error(45009)
         self.token_fetches[self.day()] += 1
+        for old in self.ordinary_tokens:  # the earlier tokens stop working a few minutes from now
+            if old in self.tokens:
+                self.tokens[old] = min(self.tokens[old], self.now() + OLD_TOKEN_GRACE)
         token = f"FAKETOKEN{next(self._ids)}"
         self.tokens[token] = self.now() + 7200
+        self.ordinary_tokens.add(token)
+        return {"access_token": token, "expires_in": 7200}
+
+    def _stable(self, body: Any) -> dict:
+        """POST /cgi-bin/stable_token: the token in force (normal mode), or a new one replacing it (forced)."""
+        body = body if isinstance(body, dict) else {}
+        if body.get("grant_type") != "client_credential":
+            return _error(40002)
+        if body.get("appid") != self.appid:
+            return _error(40013)
+        if body.get("secret") != self.secret:
+            return _error(40125)
+        current = self.stable_token
+        expires = self.tokens.get(current or "", 0.0)
+        if body.get("force_refresh") is True:
+            if self.stable_forced[self.day()] >= STABLE_FORCE_PER_DAY:
+                return _error(45009)
+            self.stable_forced[self.day()] += 1
+            self.tokens.pop(current or "", None)
+        elif current is not None and expires > self.now():
+            return {"access_token": current, "expires_in": int(expires - self.now())}
+        token = f"STABLETOKEN{next(self._ids)}"
+        self.tokens[token] = self.now() + 7200
+        self.stable_token = token
         return {"access_token": token, "expires_in": 7200}
 
     def _custom_send(self, body: dict) -> dict:
@@ -337,6 +429,15 @@ class FakeWeChat:
                     return {"errcode": 40017, "errmsg": "invalid button type"}
         self.menu = body
         return {"errcode": 0, "errmsg": "ok"}
+
+
+def answer_code(answer: Any) -> int | str:
+    """What a call is recorded as answering: its errcode, "http:NNN" for a non-JSON answer, or DROP."""
+    if isinstance(answer, dict):
+        return answer.get("errcode", 0)
+    if isinstance(answer, Raw):
+        return answer.body.get("errcode", 0) if isinstance(answer.body, dict) else f"http:{answer.status}"
+    return DROP
 
 
 def _error(code: int) -> dict:

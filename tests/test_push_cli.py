@@ -21,8 +21,8 @@ def bot(push_config, redis_url, monkeypatch):
     for name, value in kit.cli_env(push_config, redis_url).items():
         monkeypatch.setenv(name, value)
 
-    def run(*args: str):
-        result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    def run(*args: str, input: str | None = None):
+        result = CliRunner().invoke(cli, list(args), catch_exceptions=False, input=input)
         rt_module.bind(None)
         return result
 
@@ -110,3 +110,39 @@ def test_worker_burst_takes_queued_jobs(bot, rt, fake, push_knowledge):
     enqueue(rt.store, "bot.push.pending.deliver_pending", people[0])
     assert bot("worker", "--burst").exit_code == 0
     assert len(fake.news_to(people[0])) == 1
+
+
+def test_list_counts_a_follower_of_two_topics_once(bot, rt, fake, push_knowledge):
+    both = follower_set(rt, fake, "oTWO", 2, "tourism")
+    kit.subscribe(rt, both, "fukushima")
+    follower_set(rt, fake, "oONE", 1, "fukushima")
+    kit.write_article(push_knowledge, "two-topics", topics=["tourism", "fukushima"],
+                      publish_at="2099-01-01T09:00:00+08:00")
+    line = next(x for x in bot("push", "list").output.splitlines() if x.startswith("two-topics "))
+    assert line.split()[-6] == "3"  # SUBS: three followers, not 2 + 3
+    assert not any(k.startswith(rt.keys.temporary("").encode()) for k in rt.redis.scan_iter())
+
+
+def test_unknown_deliveries_say_why_and_resend_warns_asks_then_sends_them_again(bot, rt, fake, push_knowledge):
+    lost, fine = follower_set(rt, fake, "oRESEND", 2)
+    fake.inject(NEWS, "drop", openid=lost)  # delivered, but the answer never came back
+    kit.write_article(push_knowledge, "lost", topics=["tourism"])
+    assert bot("push", "run").exit_code == 0
+    listing = bot("push", "list", "--unknown").output
+    assert lost in listing and "the connection closed before WeChat's answer arrived" in listing
+    assert "worker stopped" not in listing
+
+    refused = bot("push", "resend", "lost", "--unknown", input="n\n")
+    assert refused.exit_code == 1 and "TWICE" in refused.output and "Resend them?" in refused.output
+    assert "Traceback" not in refused.output
+    assert bot("push", "run").exit_code == 0
+    assert len(fake.news_to(lost)) == 1  # nothing resent without a yes
+
+    agreed = bot("push", "resend", "lost", "--unknown", input="y\n")
+    assert agreed.exit_code == 0 and "1 deliveries are owed again" in agreed.output
+    assert bot("push", "run").exit_code == 0
+    assert len(fake.news_to(lost)) == 2 and len(fake.news_to(fine)) == 1  # deliberately twice, the others once
+    line = next(x for x in bot("push", "list").output.splitlines() if x.startswith("lost "))
+    assert "sent" in line and line.split()[-6:] == ["2", "2", "0", "0", "0", "0"]
+    again = bot("push", "resend", "lost", "--unknown", "--yes")
+    assert again.exit_code == 1 and "no delivery of unknown outcome" in again.output

@@ -145,7 +145,7 @@ def test_a_lost_answer_is_never_resent_and_is_listed(rt, fake, push_knowledge):
     run_due(rt)  # a new generation scans again
     assert len(fake.news_to(lost)) == 1 and len(fake.news_to(fine)) == 1
     assert len([c for c in fake.calls_to(NEWS) if c.body["touser"] == lost]) == 1
-    assert [openid for openid, _ in article_status(rt, rt.article("lost")).unknown] == [lost]
+    assert [u.openid for u in article_status(rt, rt.article("lost")).unknown] == [lost]
 
 
 def test_daily_quota_pauses_the_channel_until_the_next_beijing_day(rt, fake, push_knowledge):

@@ -9,7 +9,7 @@ import threading
 from bot.wechat_api import make_client
 from tests.pushkit import SECRET, fake, push_config, push_knowledge  # noqa: F401
 
-TOKEN_PATH = "/cgi-bin/token"
+TOKEN_PATH = "/cgi-bin/stable_token"
 
 
 def clients(push_config, store, count: int) -> list:
@@ -79,3 +79,53 @@ def test_a_wrong_secret_is_an_error_not_a_retry_loop(push_config, store, fake):
     errors = run_all([client], lambda c: c.tag.get())
     assert [getattr(e, "errcode", None) for e in errors] == [40125]
     assert len(fake.calls_to(TOKEN_PATH)) == 1
+
+
+def test_thirty_stale_token_answers_cost_one_refresh_and_every_process_then_waits(push_config, store, fake):
+    from bot.wechat_api_errors import TokenUnavailable
+
+    first, second = clients(push_config, store, 2)
+    fake.inject("/cgi-bin/tags/get", 40001, times=30)  # WeChat keeps refusing whatever token we show
+    errors = run_all([first], lambda c: c.tag.get())
+    assert [type(e) for e in errors] == [TokenUnavailable]
+    assert len(fake.calls_to(TOKEN_PATH)) == 2  # the first token and one refresh, not 31
+    errors = run_all([second], lambda c: c.tag.get())  # another process: it waits too, without a fetch
+    assert [type(e) for e in errors] == [TokenUnavailable] and "wait" in str(errors[0])
+    assert len(fake.calls_to(TOKEN_PATH)) == 2
+
+
+def test_after_the_back_off_a_token_wechat_refused_is_replaced_by_a_forced_refresh(push_config, store, fake):
+    client = make_client(push_config, store)
+    client.tag.get()
+    fake.inject("/cgi-bin/tags/get", 40001, times=2)
+    assert len(run_all([client], lambda c: c.tag.get())) == 1  # normal mode hands back the refused token
+    store.redis.delete(store.keys.token_backoff)  # as when the back-off has run out
+    assert run_all([client], lambda c: c.tag.get()) == []
+    fetches = fake.calls_to(TOKEN_PATH)
+    assert [c.body["force_refresh"] for c in fetches] == [False, False, True]
+    assert fetches[-1].body["appid"] == push_config.app_id and "secret" not in fetches[-1].query
+
+
+def test_a_failed_token_fetch_makes_every_process_wait(push_config, store, fake):
+    from bot.wechat_api_errors import TokenUnavailable, WeChatUnreachable
+
+    first, second = clients(push_config, store, 2)
+    fake.inject(TOKEN_PATH, "http:503")
+    assert [type(e) for e in run_all([first], lambda c: c.tag.get())] == [WeChatUnreachable]
+    assert [type(e) for e in run_all([second], lambda c: c.tag.get())] == [TokenUnavailable]
+    assert len(fake.calls_to(TOKEN_PATH)) == 1
+    store.redis.delete(store.keys.token_backoff)
+    assert run_all([second], lambda c: c.tag.get()) == []
+
+
+def test_another_deployment_fetching_a_token_does_not_invalidate_ours(push_config, redis_client, fake):
+    from bot.store import Keys, Store
+
+    ours = make_client(push_config, Store(redis_client, Keys("ours:")))
+    theirs = make_client(push_config, Store(redis_client, Keys("staging:")))  # same appid, its own Redis keys
+    ours.tag.get()
+    theirs.tag.get()
+    fake.advance(301)  # past the 5 minutes an ordinary token survives a newer fetch
+    ours.tag.get()
+    assert [c.errcode for c in fake.calls_to("/cgi-bin/tags/get")] == [0, 0, 0]
+    assert len(fake.calls_to(TOKEN_PATH)) == 2

@@ -6,16 +6,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import requests
-import urllib3
 from wechatpy.exceptions import WeChatClientException
 
 from bot.knowledge.articles import Article
+from bot.wechat_api_errors import TokenUnavailable, WeChatAnswerLost, WeChatUnreachable
 
 log = logging.getLogger(__name__)
 
 DEFER = {45015, 45047}  # outside the window / over the count: keep pending until the follower writes
-RETRY = {-1}  # system busy: try again with backoff
+RETRY = {-1}  # system busy: try again with backoff, then later
 STOP = {  # the account or the configuration must be fixed by a person before anything else goes out
     48001: "WeChat refused the call: this official account is not authorised for this API (48001). "
            "Customer-service messages need a verified account; mass sends need the 群发 permission.",
@@ -29,42 +28,36 @@ STOP = {  # the account or the configuration must be fixed by a person before an
 
 @dataclass(frozen=True)
 class Outcome:
-    """What happened to one call: sent, defer, drop, fail, pause (45009), stop (48001…) or unknown."""
+    """What happened to one call.
+
+    kind: sent, defer (45015/45047), drop (43004), fail (an errcode that will not change), pause (45009),
+    stop (48001…), later (WeChat did not process it: unreachable, busy, no token; try again after a back-off)
+    or unknown (the request left and its answer was lost: WeChat may have carried it out). `reason` is a
+    short code of why it is later or unknown (refused, dns, tls, http503, timeout, dropped, http504…).
+    """
 
     kind: str
     errcode: int | None = None
     message: str = ""
     result: dict | None = None
-
-
-def request_never_sent(exc: requests.RequestException) -> bool:
-    """True when the request cannot have reached WeChat (no connection was made), so a retry is safe."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    if isinstance(exc, requests.ConnectionError):
-        reason = exc.args[0] if exc.args else None
-        return isinstance(getattr(reason, "reason", reason), urllib3.exceptions.NewConnectionError)
-    return False
+    reason: str = ""
 
 
 def call_with_retries(call: Callable[[], dict], delays: tuple[float, ...], *, idempotent: bool) -> Outcome:
-    """Make the call; -1 and connection failures are retried after each delay in turn.
+    """Make the call; -1 and failures that never reached WeChat are retried after each delay in turn.
 
-    A customer-service message carries no idempotency key: when a request may have reached WeChat (a read
-    timeout, a connection dropped mid-answer, a 5xx) it is NOT repeated, and the outcome is 'unknown' for
-    staff to see. A mass send carries clientmsgid, so there every network failure is retried.
+    A customer-service message carries no idempotency key: when the request may have been carried out (no
+    answer in time, the connection dropped mid-answer, a gateway's 502/504) it is NOT repeated, and the
+    outcome is 'unknown' for staff to see. A mass send carries clientmsgid, so there it is retried too.
     """
+    outcome = Outcome("later", None, "not tried")
     for attempt in range(len(delays) + 1):
         try:
             return Outcome("sent", 0, "ok", call())
         except WeChatClientException as exc:
             code = exc.errcode
-            if code is None:  # an HTTP error status: the call may or may not have been carried out
-                outcome = Outcome("unknown", None, f"HTTP error: {exc}")
-                if not idempotent:
-                    return outcome
-            elif code in RETRY:
-                outcome = Outcome("fail", code, str(exc.errmsg))
+            if code is None or code in RETRY:
+                outcome = Outcome("later", code, f"WeChat busy: {exc.errmsg}", reason=f"errcode{code}")
             elif code in DEFER:
                 return Outcome("defer", code, str(exc.errmsg))
             elif code == 43004:
@@ -75,13 +68,16 @@ def call_with_retries(call: Callable[[], dict], delays: tuple[float, ...], *, id
                 return Outcome("stop", code, STOP[code])
             else:
                 return Outcome("fail", code, str(exc.errmsg))
-        except requests.RequestException as exc:
-            outcome = Outcome("unknown", None, f"network: {exc}")
-            if not (idempotent or request_never_sent(exc)):
+        except WeChatAnswerLost as exc:
+            if not idempotent:
+                return Outcome("unknown", None, str(exc), reason=exc.reason)
+            outcome = Outcome("later", None, str(exc), reason=exc.reason)
+        except TokenUnavailable as exc:  # every process is backing off: retrying now would not help
+            if attempt:  # the first failure (the token fetch that failed) says more about the cause
                 return outcome
-            outcome = Outcome("fail", None, f"network: {exc}")
-        except TimeoutError as exc:  # waited too long for another process's token refresh
-            outcome = Outcome("fail", None, str(exc))
+            return Outcome("later", None, str(exc), reason=exc.reason)
+        except WeChatUnreachable as exc:
+            outcome = Outcome("later", None, str(exc), reason=exc.reason)
         if attempt < len(delays):
             log.info("WeChat call failed (%s), retrying in %.1f s", outcome.message, delays[attempt])
             time.sleep(delays[attempt])

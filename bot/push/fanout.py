@@ -10,7 +10,7 @@ import logging
 
 from bot.push import runtime as rt_module
 from bot.push.channels import Outcome, send_news
-from bot.push.ledger import Claim
+from bot.push.ledger import Claim, ledger_expiry
 from bot.push.queue import enqueue
 from bot.push.throttle import Throttle
 
@@ -40,8 +40,10 @@ def start_generation(rt: rt_module.Runtime, article_id: str) -> int:
     """Begin a new fan-out generation of the article and queue its scan; returns the generation."""
     state = rt.keys.push_state(article_id)
     gen = int(rt.redis.hincrby(state, "gen", 1))
+    article = rt.article(article_id)
     rt.redis.hset(state, mapping={"status": "sending", "scanned": -1, "batches": 0, "batches_done": 0,
-                                  "started_at": f"{rt.clock():.0f}"})
+                                  "started_at": f"{rt.clock():.0f}", "note": "",
+                                  "publish_at": f"{article.publish_at.timestamp():.0f}" if article else ""})
     enqueue(rt.store, "bot.push.fanout.scan", article_id, gen, connection=rt.redis)
     return gen
 
@@ -89,12 +91,13 @@ def deliver_batch(article_id: str, gen: int, openids: list[str]) -> None:
     if article is None:
         return
     ledger, throttle = rt.ledger(), Throttle(rt.store, CHANNEL, rt.settings.rate)
+    expire_at = ledger_expiry(article, rt.settings)
     for index, openid in enumerate(openids):
         if index % CHECK_EVERY == 0:
             touch(rt, article_id)
             if rt.blocked(CHANNEL):
                 return  # not counted as done: a later generation delivers the rest
-        claim = ledger.claim(article_id, openid, rt.clock())
+        claim = ledger.claim(article_id, openid, rt.clock(), expire_at=expire_at)
         if claim.slot == "behind":
             queue_pending_delivery(rt, openid)
         if not claim.send:
@@ -111,6 +114,7 @@ def settle(rt: rt_module.Runtime, claim: Claim, outcome: Outcome, *, was_pending
     ledger = rt.ledger()
     if outcome.kind == "sent":
         ledger.sent(claim)
+        rt.note_delivered(CHANNEL)
     elif outcome.kind == "defer":
         ledger.defer(claim, outcome.errcode or 45015)
     elif outcome.kind == "drop":
@@ -122,8 +126,19 @@ def settle(rt: rt_module.Runtime, claim: Claim, outcome: Outcome, *, was_pending
         log.warning("article %s to %s failed: %s %s", claim.article, claim.openid, outcome.errcode, outcome.message)
         ledger.fail(claim, outcome.errcode)
     elif outcome.kind == "unknown":
-        log.error("article %s to %s: outcome unknown (%s); it will not be sent again", claim.article,
-                  claim.openid, outcome.message)
+        ledger.unknown(claim, at=rt.clock(), reason=outcome.reason or "unknown")
+        log.error("article %s to %s: outcome unknown (%s); it is not sent again unless staff resend it",
+                  claim.article, claim.openid, outcome.message)
+    elif outcome.kind == "later":
+        ledger.release(claim, was_pending=was_pending)
+        if was_pending:  # nothing else would wake this follower's list before they write again
+            wake = rt.keys.pending_wake(CHANNEL)
+            rt.redis.sadd(wake, claim.openid)
+            rt.redis.expire(wake, int(rt.settings.pending_max_days * 86400) or 30 * 86400)
+        until = rt.back_off(CHANNEL, f"WeChat did not take the call ({outcome.message})")
+        log.warning("customer-service channel paused until %s (Beijing): %s", rt_module.beijing_time(until),
+                    outcome.message)
+        return False
     elif outcome.kind == "pause":
         ledger.release(claim, was_pending=was_pending)
         until = rt.pause(CHANNEL, f"45009 daily quota reached ({outcome.message})")

@@ -2,15 +2,20 @@
 
 Ledger values (hash `push:{article}:ledger`, openid → status):
   c:<time>:<slot>  claimed: the call is under way, or a crash left its outcome unknown (never sent again)
+  ?:<time>:<why>   unknown: the request left and its answer was lost (why: timeout, dropped, http504…);
+                   never sent again unless staff ask for it (`bot push resend ID --unknown`)
   s  sent          p  pending (outside the window or over the count: sent when the follower writes again)
   x  dropped: not following (43004)    f:<errcode>  failed    u  unfollowed while pending
   e  expired while pending             w  article withdrawn while pending
-The claim also takes one message from the follower's sending window (see bot/push/window.py), atomically.
+The claim also takes one message from the follower's sending window (see bot/push/window.py), atomically,
+and sets the ledger's expiry: PUSH_PENDING_MAX_DAYS + 2 days after the article's publish time, when nothing
+can deliver it any more (so no entry that guards against a duplicate disappears while it still matters).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.knowledge.articles import Article
 from bot.push.settings import PushSettings
 from bot.store import Store
 
@@ -29,15 +34,21 @@ local function take(wkey, which)
   redis.call('HINCRBY', wkey, which == 'l' and 'ln' or 'sn', 1)
 end
 """
-# KEYS: ledger, window, pending list, state   ARGV: openid, now, article, lw, lc, sw, sc
+# KEYS: ledger, window, pending list, state   ARGV: openid, now, article, lw, lc, sw, sc, expire_at (0: never)
 # HSETNX is the claim: whoever sets the entry first owns the delivery; a later scan finds it and skips.
 CLAIM = _SLOT + """
 local now = tonumber(ARGV[2])
+if ARGV[8] ~= '0' then redis.call('EXPIREAT', KEYS[1], ARGV[8]) end
 local free = slot(KEYS[2], now, tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]))
 local behind = redis.call('LLEN', KEYS[3]) > 0
 if behind or free == 'full' or free == 'closed' then
   if redis.call('HSETNX', KEYS[1], ARGV[1], 'p') == 0 then return 'dup' end
   redis.call('RPUSH', KEYS[3], ARGV[3])
+  if ARGV[8] ~= '0' and redis.call('TTL', KEYS[3]) < tonumber(ARGV[8]) - now then
+    redis.call('EXPIREAT', KEYS[3], ARGV[8])
+  elseif ARGV[8] == '0' then
+    redis.call('PERSIST', KEYS[3])
+  end
   redis.call('HINCRBY', KEYS[4], 'pending', 1)
   if behind and (free == 'l' or free == 's') then return 'behind' end
   return free
@@ -62,14 +73,44 @@ return free
 """
 # KEYS: ledger, pending list, state   ARGV: openid, article, new status, counter
 SETTLE_PENDING = """
+redis.call('LREM', KEYS[2], 0, ARGV[2])
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= 'p' then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-redis.call('LREM', KEYS[2], 0, ARGV[2])
 redis.call('HINCRBY', KEYS[3], 'pending', -1)
 redis.call('HINCRBY', KEYS[3], ARGV[4], 1)
 return 1
 """
-COUNTERS = ("sent", "pending", "dropped", "failed", "expired", "cancelled")  # one per final status
+# KEYS: ledger, state   ARGV: openid, claims older than this (unix time) count as unknown
+# Makes an unknown delivery owed again: the entry goes, so the next fan-out generation claims it anew.
+FORGET_UNKNOWN = """
+local value = redis.call('HGET', KEYS[1], ARGV[1])
+if not value then return 0 end
+local kind, at = string.match(value, '^([c?]):([%d.]+):')
+if kind == nil then return 0 end
+if kind == 'c' and tonumber(at) >= tonumber(ARGV[2]) then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+if kind == '?' then redis.call('HINCRBY', KEYS[2], 'unknown', -1) end
+return 1
+"""
+COUNTERS = ("sent", "pending", "dropped", "failed", "expired", "cancelled", "unknown")  # one per final status
+GRACE_DAYS = 2  # the ledger outlives the last moment the article may be delivered by this much
+CRASHED = "crash"  # reason of a claim never resolved: the worker stopped during the call
+
+
+def ledger_expiry(article: Article, settings: PushSettings) -> int:
+    """Unix time the article's ledger may expire (0: never, when PUSH_PENDING_MAX_DAYS is 0)."""
+    if not settings.pending_max_days:
+        return 0
+    return int(article.publish_at.timestamp() + (settings.pending_max_days + GRACE_DAYS) * 86400)
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A delivery whose outcome is unknown: when it was claimed and why nobody knows whether it arrived."""
+
+    openid: str
+    at: float
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -94,16 +135,17 @@ class Ledger:
         self._claim = self.redis.register_script(CLAIM)
         self._claim_pending = self.redis.register_script(CLAIM_PENDING)
         self._settle_pending = self.redis.register_script(SETTLE_PENDING)
+        self._forget_unknown = self.redis.register_script(FORGET_UNKNOWN)
 
     def _windows(self) -> list[int]:
         s = self.settings
         return [s.long_window, s.long_count, s.short_window, s.short_count]
 
-    def claim(self, article: str, openid: str, now: float) -> Claim:
+    def claim(self, article: str, openid: str, now: float, *, expire_at: int = 0) -> Claim:
         """Claim a new delivery; when the follower's window is shut or full it goes to their pending list."""
         k = self.keys
         slot = self._claim(keys=[k.push_ledger(article), k.window(openid), k.pending(openid), k.push_state(article)],
-                           args=[openid, f"{now:.3f}", article, *self._windows()])
+                           args=[openid, f"{now:.3f}", article, *self._windows(), str(expire_at)])
         return Claim(article, openid, slot.decode() if isinstance(slot, bytes) else slot)
 
     def claim_pending(self, article: str, openid: str, now: float) -> Claim:
@@ -126,6 +168,7 @@ class Ledger:
             pipe.hincrby(k.push_state(claim.article), counter, 1)
         if refund:
             pipe.hincrby(k.window(claim.openid), "ln" if claim.slot == "l" else "sn", -1)
+            pipe.expire(k.window(claim.openid), self.settings.long_window + 3600)  # it may have lapsed meanwhile
         if pending_front:
             pipe.lpush(k.pending(claim.openid), claim.article)
         pipe.execute()
@@ -139,14 +182,21 @@ class Ledger:
         if errcode == 45015:
             self.redis.hdel(self.keys.window(claim.openid), "l", "s")
         else:
-            self.redis.hset(self.keys.window(claim.openid), mapping={"ln": self.settings.long_count,
-                                                                     "sn": self.settings.short_count})
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.hset(self.keys.window(claim.openid), mapping={"ln": self.settings.long_count,
+                                                               "sn": self.settings.short_count})
+            pipe.expire(self.keys.window(claim.openid), self.settings.long_window + 3600)
+            pipe.execute()
 
     def drop(self, claim: Claim) -> None:
         self._resolve(claim, "x", "dropped")
 
     def fail(self, claim: Claim, errcode: object) -> None:
         self._resolve(claim, f"f:{errcode}", "failed", refund=True)
+
+    def unknown(self, claim: Claim, *, at: float, reason: str) -> None:
+        """The request left and its answer was lost: never sent again by itself; `reason` says why."""
+        self._resolve(claim, f"?:{at:.3f}:{reason}", "unknown")
 
     def release(self, claim: Claim, *, was_pending: bool) -> None:
         """Not sent and to be tried later (channel paused or stopped): undo the claim and the window slot."""
@@ -179,11 +229,21 @@ class Ledger:
         counts["claimed"] = max(0, int(size) - sum(counts.values()))
         return counts
 
-    def unresolved(self, article: str, *, older_than: float) -> list[tuple[str, float]]:
-        """Claims older than `older_than` (unix time) never resolved: a crash left their outcome unknown."""
+    def unresolved(self, article: str, *, older_than: float) -> list[Unknown]:
+        """Deliveries of unknown outcome: answers lost (with their reason), and claims older than `older_than`
+        (unix time) never resolved, because a worker stopped during the call."""
         found = []
         for openid, value in self.redis.hscan_iter(self.keys.push_ledger(article), count=1000):
-            text = value.decode()
-            if text.startswith("c:") and float(text.split(":")[1]) < older_than:
-                found.append((openid.decode(), float(text.split(":")[1])))
-        return sorted(found, key=lambda item: item[1])
+            kind, _, rest = value.decode().partition(":")
+            at, _, reason = rest.partition(":")
+            if kind == "?":
+                found.append(Unknown(openid.decode(), float(at), reason))
+            elif kind == "c" and float(at) < older_than:
+                found.append(Unknown(openid.decode(), float(at), CRASHED))
+        return sorted(found, key=lambda item: item.at)
+
+    def forget_unknown(self, article: str, openid: str, *, older_than: float) -> bool:
+        """Make an unknown delivery owed again (staff asked to resend it); False if it is not unknown."""
+        k = self.keys
+        return bool(self._forget_unknown(keys=[k.push_ledger(article), k.push_state(article)],
+                                         args=[openid, f"{older_than:.3f}"]))

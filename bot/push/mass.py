@@ -7,6 +7,7 @@ from bot.knowledge.topics import Topics
 from bot.push import runtime as rt_module
 from bot.push.channels import call_with_retries, send_mass
 from bot.subscriptions import topics_of
+from bot.wechat_api_errors import WeChatCallError
 
 log = logging.getLogger(__name__)
 CHANNEL = "mass"
@@ -34,7 +35,11 @@ def send_mass_article(article_id: str) -> str:
         rt.redis.hset(state, mapping={"status": "queued", "next_try": f"{next_try:.0f}",
                                       "note": f"daily mass quota ({rt.settings.mass_daily_quota}) used"})
         return "queued"
-    tag_id = ensure_tags(rt).get(article.topics[0])
+    try:
+        tag_id = ensure_tags(rt).get(article.topics[0])
+    except WeChatCallError as exc:  # WeChat did not answer the tag calls: nothing was sent
+        rt.redis.decr(quota_key)
+        return _later(rt, article_id, str(exc))
     if tag_id is None:
         rt.redis.decr(quota_key)
         rt.redis.hset(state, mapping={"status": "failed", "next_try": f"{now + RETRY_AFTER:.0f}",
@@ -42,7 +47,11 @@ def send_mass_article(article_id: str) -> str:
         return "failed"
     rt.redis.hset(state, mapping={"status": "sending", "started_at": f"{now:.0f}"})
     outcome = send_mass(rt.client, article, tag_id, rt.settings.retry_delays)
+    if outcome.kind == "later":  # clientmsgid makes the next try harmless even if this one went through
+        rt.redis.decr(quota_key)
+        return _later(rt, article_id, outcome.message)
     if outcome.kind == "sent":
+        rt.note_delivered(CHANNEL)
         if outcome.errcode == 45065:
             rt.redis.decr(quota_key)  # an earlier call, whose answer was lost, made the send
         msg_id = (outcome.result or {}).get("msg_id", "")
@@ -63,6 +72,14 @@ def send_mass_article(article_id: str) -> str:
     rt.redis.hset(state, mapping={"status": "failed", "next_try": f"{rt.clock() + RETRY_AFTER:.0f}",
                                   "note": f"{outcome.errcode} {outcome.message}"})
     return "failed"
+
+
+def _later(rt: rt_module.Runtime, article_id: str, why: str) -> str:
+    """WeChat did not take the mass send: the channel backs off and the article waits, not sent."""
+    until = rt.back_off(CHANNEL, f"WeChat did not take the call ({why})")
+    rt.redis.hset(rt.keys.push_state(article_id), mapping={"status": "due", "note": f"waiting for WeChat: {why}"})
+    log.warning("mass channel paused until %s (Beijing): %s", rt_module.beijing_time(until), why)
+    return "later"
 
 
 def ensure_tags(rt: rt_module.Runtime) -> dict[str, int]:
@@ -96,6 +113,15 @@ def ensure_tags(rt: rt_module.Runtime) -> dict[str, int]:
 def sync_follower_tags(openid: str) -> None:
     """RQ job: give the follower exactly the tags of the topics they subscribed to."""
     rt = rt_module.current()
+    try:
+        _sync_tags(rt, openid)
+    except WeChatCallError as exc:  # expected while WeChat is unreachable: the maintenance step tries again
+        rt.redis.sadd(rt.keys.tag_resync, openid)
+        rt.redis.expire(rt.keys.tag_resync, 7 * 86400)
+        log.warning("tag sync of %s postponed: %s", openid, exc)
+
+
+def _sync_tags(rt: rt_module.Runtime, openid: str) -> None:
     tags = ensure_tags(rt)
     wanted = {tags[t] for t in topics_of(rt.store, openid) if t in tags}
     ours = set(tags.values())

@@ -32,6 +32,11 @@ def beijing_day(now: float) -> str:
     return datetime.fromtimestamp(now, SHANGHAI).strftime("%Y%m%d")
 
 
+def beijing_time(moment: float) -> str:
+    """HH:MM:SS of a unix time in Beijing, for log lines."""
+    return datetime.fromtimestamp(moment, SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def worker_redis(config: Config, store: Store) -> redis.Redis:
     """A client on the same Redis as `store` with worker-sized timeouts (RQ also adjusts its own)."""
     kwargs = dict(store.redis.connection_pool.connection_kwargs)
@@ -52,6 +57,7 @@ class Runtime:
     clock: Callable[[], float] = time.time
     client_factory: Callable[[Runtime], object] | None = None
     _client: object | None = field(default=None, init=False, repr=False)
+    _outages_cleared: dict[str, float] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def build(cls, config: Config, *, store: Store | None = None, clock: Callable[[], float] = time.time) -> Runtime:
@@ -79,7 +85,7 @@ class Runtime:
             else:
                 from bot.wechat_api import make_client
 
-                self._client = make_client(self.config, self.store)
+                self._client = make_client(self.config, self.store, clock=self.clock)
         return self._client
 
     def rq_connection(self) -> redis.Redis:
@@ -96,18 +102,46 @@ class Runtime:
     def article(self, article_id: str) -> Article | None:
         return self.articles().get(article_id)
 
-    # -- channel control: 45009 pauses a channel until tomorrow, 48001 stops it until staff resume it ------
-    def pause(self, channel: str, reason: str) -> float:
-        """Pause the channel until the next Beijing midnight; returns that time."""
-        until = next_beijing_midnight(self.clock())
-        self.redis.set(self.keys.channel_pause(channel), f"{until:.0f} {reason}")
+    # -- channel control: 45009 pauses a channel until tomorrow, an outage for a growing while, 48001 stops it
+    # until staff resume it -------------------------------------------------------------------------------
+    def pause(self, channel: str, reason: str, *, until: float | None = None) -> float:
+        """Pause the channel until `until` (default: the next Beijing midnight); returns that time.
+
+        A shorter pause never cuts a longer one short (an outage during a 45009 pause keeps the pause).
+        """
+        until = next_beijing_midnight(self.clock()) if until is None else until
+        key = self.keys.channel_pause(channel)
+        current = self.redis.get(key)
+        if current is not None and float(current.split(b" ", 1)[0]) > until:
+            return float(current.split(b" ", 1)[0])
+        self.redis.set(key, f"{until:.0f} {reason}", ex=max(1, int(until - self.clock())) + 86400)
         return until
+
+    def back_off(self, channel: str, reason: str) -> float:
+        """WeChat did not process a call (unreachable, busy): pause the channel for the next delay of
+        PUSH_OUTAGE_DELAYS, shared by every worker; it resumes by itself. Returns the end of the pause."""
+        key = self.keys.channel_outages(channel)
+        pipe = self.redis.pipeline()
+        pipe.incr(key)
+        pipe.expire(key, 7 * 86400)
+        outages = int(pipe.execute()[0])
+        delays = self.settings.outage_delays or (60.0,)
+        delay = delays[min(outages, len(delays)) - 1]
+        return self.pause(channel, f"{reason}; sending resumes by itself", until=self.clock() + delay)
+
+    def note_delivered(self, channel: str) -> None:
+        """A call went through: the next outage starts again from the shortest pause (checked every 10 s)."""
+        now = time.monotonic()
+        if now - self._outages_cleared.get(channel, -1e9) >= 10:
+            self._outages_cleared[channel] = now
+            self.redis.delete(self.keys.channel_outages(channel))
 
     def stop(self, channel: str, reason: str) -> None:
         self.redis.set(self.keys.channel_stop(channel), reason)
 
     def resume(self, channel: str) -> bool:
         """Clear a pause or stop; True when there was one."""
+        self.redis.delete(self.keys.channel_outages(channel))
         return bool(self.redis.delete(self.keys.channel_pause(channel), self.keys.channel_stop(channel)))
 
     def blocked(self, channel: str) -> str | None:
@@ -119,7 +153,7 @@ class Runtime:
         if paused is not None:
             until, _, reason = paused.decode().partition(" ")
             if float(until) > self.clock():
-                moment = datetime.fromtimestamp(float(until), SHANGHAI).strftime("%Y-%m-%d %H:%M")
+                moment = datetime.fromtimestamp(float(until), SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
                 return f"paused until {moment} (Beijing): {reason}"
         return None
 

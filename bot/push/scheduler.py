@@ -9,10 +9,12 @@ from rq import SimpleWorker
 
 from bot.knowledge.articles import Article
 from bot.push import fanout, mass
-from bot.push.queue import enqueue, push_queue
+from bot.push.queue import enqueue, enqueue_maintenance, maintenance_queue, push_queue
 from bot.push.runtime import Runtime, bind
 
 log = logging.getLogger(__name__)
+FINISHED = (b"sent", b"expired")
+WAKE_PER_TICK = 500  # interrupted pending deliveries queued again per tick once the channel is back
 
 
 def channel_of(article: Article) -> str:
@@ -29,16 +31,41 @@ def waiting_reason(rt: Runtime, article: Article, state: dict[bytes, bytes]) -> 
     return None
 
 
+def too_old(rt: Runtime, article: Article, now: float) -> bool:
+    """True once the article is older than PUSH_PENDING_MAX_DAYS: nothing delivers it any more."""
+    max_age = rt.settings.pending_max_days * 86400
+    return bool(max_age) and now - article.publish_at.timestamp() > max_age
+
+
+def wake_interrupted(rt: Runtime) -> int:
+    """Queue again the pending deliveries an outage interrupted, once the channel is back."""
+    if rt.blocked(fanout.CHANNEL):
+        return 0
+    openids = rt.redis.spop(rt.keys.pending_wake(fanout.CHANNEL), WAKE_PER_TICK) or []
+    for openid in openids:
+        fanout.queue_pending_delivery(rt, openid.decode())
+    return len(openids)
+
+
 def tick(rt: Runtime) -> list[str]:
     """Queue the work of every due, unfinished article nobody is working on; returns what was started."""
     now = rt.clock()
     started = []
     queue = push_queue(rt.store, rt.redis)
+    wake_interrupted(rt)
     for article in sorted(rt.articles().values(), key=lambda a: a.publish_at):
         if not article.due(now):
             continue
         state = rt.redis.hgetall(rt.keys.push_state(article.id))
-        if state.get(b"status") == b"sent" or waiting_reason(rt, article, state):
+        if state.get(b"status") in FINISHED:
+            continue
+        if too_old(rt, article, now):  # e.g. WeChat was unreachable for longer than PUSH_PENDING_MAX_DAYS
+            rt.redis.hset(rt.keys.push_state(article.id), mapping={
+                "status": "expired", "finished_at": f"{now:.0f}",
+                "note": f"not delivered to everyone within PUSH_PENDING_MAX_DAYS "
+                        f"({rt.settings.pending_max_days:g} days)"})
+            continue
+        if waiting_reason(rt, article, state):
             continue
         lease = rt.keys.push_lease(article.id)
         if rt.redis.exists(lease):
@@ -61,17 +88,32 @@ def unfinished(rt: Runtime) -> list[tuple[Article, str | None]]:
     now = rt.clock()
     left = []
     for article in rt.articles().values():
-        if article.due(now):
+        if article.due(now) and not too_old(rt, article, now):
             state = rt.redis.hgetall(rt.keys.push_state(article.id))
-            if state.get(b"status") != b"sent":
+            if state.get(b"status") not in FINISHED:
                 left.append((article, waiting_reason(rt, article, state)))
     return left
 
 
+def make_worker(rt: Runtime) -> SimpleWorker:
+    """An RQ worker on both queues; RQ takes them in order, so fan-outs always come before tag syncs."""
+    connection = rt.rq_connection()
+    return SimpleWorker([push_queue(rt.store, connection), maintenance_queue(rt.store, connection)],
+                        connection=connection)
+
+
 def work_burst(rt: Runtime) -> bool:
-    """Run the queued jobs in this process until the queue is empty (RQ burst mode); True if any ran."""
-    worker = SimpleWorker([push_queue(rt.store, rt.rq_connection())], connection=rt.rq_connection())
-    return worker.work(burst=True, logging_level="WARNING")
+    """Run the queued jobs in this process until the queues are empty (RQ burst mode); True if any ran."""
+    return make_worker(rt).work(burst=True, logging_level="WARNING")
+
+
+def maintenance_due(rt: Runtime) -> bool:
+    """Queue the maintenance job when its interval has passed (one worker does it, whoever asks first)."""
+    interval = max(1, int(rt.settings.maintenance_interval))
+    if not rt.redis.set(rt.keys.maintenance_lock, "1", nx=True, ex=interval):
+        return False
+    enqueue_maintenance(rt.store, "bot.push.maintenance.run", connection=rt.redis)
+    return True
 
 
 def run_due(rt: Runtime, *, poll: float = 0.5) -> list[tuple[Article, str | None]]:
@@ -92,18 +134,22 @@ def run_worker(rt: Runtime, *, burst: bool = False) -> None:
     bind(rt)
     stop = threading.Event()
 
+    def look() -> None:
+        try:
+            tick(rt)
+            maintenance_due(rt)
+        except Exception:  # a bad tick must not end the worker; the next one tries again
+            log.exception("scheduler tick failed")
+
     def schedule() -> None:
-        while not stop.is_set():
-            try:
-                tick(rt)
-            except Exception:  # a bad tick must not end the worker; the next one tries again
-                log.exception("scheduler tick failed")
-            stop.wait(rt.settings.scheduler_interval)
+        while not stop.wait(rt.settings.scheduler_interval):
+            look()
+
+    look()  # before the queue worker starts, so that even a burst run does what is due
 
     thread = threading.Thread(target=schedule, name="push-scheduler", daemon=True)
     thread.start()
     try:
-        worker = SimpleWorker([push_queue(rt.store, rt.rq_connection())], connection=rt.rq_connection())
-        worker.work(burst=burst, logging_level="INFO")
+        make_worker(rt).work(burst=burst, logging_level="INFO")
     finally:
         stop.set()

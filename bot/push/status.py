@@ -5,8 +5,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.knowledge.articles import SHANGHAI, Article
+from bot.push.ledger import CRASHED, Unknown
 from bot.push.runtime import Runtime
 from bot.push.scheduler import waiting_reason
+from bot.subscriptions import distinct_subscribers
+
+# Why a delivery's outcome is unknown, as staff read it (the ledger keeps the short code).
+UNKNOWN_REASONS = {
+    CRASHED: "a worker stopped during the call",
+    "timeout": "WeChat did not answer in time after the request was sent",
+    "dropped": "the connection closed before WeChat's answer arrived",
+    "http502": "a gateway in front of WeChat answered 502 after passing the request on",
+    "http504": "a gateway in front of WeChat timed out (504) after passing the request on",
+}
+
+
+def unknown_reason(code: str) -> str:
+    """The sentence for an unknown delivery's reason code."""
+    return UNKNOWN_REASONS.get(code, f"the answer was lost ({code})")
 
 
 @dataclass
@@ -17,12 +33,18 @@ class ArticleStatus:
     status: str
     subscribers: int
     counts: dict[str, int]
-    unknown: list[tuple[str, float]] = field(default_factory=list)
+    unknown: list[Unknown] = field(default_factory=list)
     note: str = ""
 
     @property
     def in_flight(self) -> int:
-        return max(0, self.counts.get("claimed", 0) - len(self.unknown))
+        """Claims being sent right now (a crash's claims are in `unknown` instead)."""
+        return max(0, self.counts.get("claimed", 0) - sum(u.reason == CRASHED for u in self.unknown))
+
+    @property
+    def unknown_count(self) -> int:
+        """Deliveries of unknown outcome (the counter outlives the ledger's entries)."""
+        return self.counts.get("unknown", 0) + sum(u.reason == CRASHED for u in self.unknown)
 
 
 def beijing(moment: float | datetime) -> str:
@@ -38,8 +60,8 @@ def article_status(rt: Runtime, article: Article) -> ArticleStatus:
     stored = state.get(b"status", b"").decode()
     now = rt.clock()
     note = (state.get(b"note") or b"").decode()
-    if stored == "sent":
-        status = "sent"
+    if stored in ("sent", "expired"):
+        status = stored
         if state.get(b"finished_at"):
             note = note or f"finished {beijing(float(state[b'finished_at']))}"
     elif not article.due(now):
@@ -51,10 +73,10 @@ def article_status(rt: Runtime, article: Article) -> ArticleStatus:
             note = reason
         else:
             status = stored if stored in ("sending", "queued", "failed") else "due"
-    subscribers = sum(int(rt.redis.scard(rt.keys.topic_subs(t))) for t in article.topics)
+    subscribers = distinct_subscribers(rt.store, article.topics)
     counts = rt.ledger().counts(article.id)
     unknown = []
-    if counts.get("claimed"):
+    if counts.get("claimed") or counts.get("unknown"):
         unknown = rt.ledger().unresolved(article.id, older_than=now - rt.settings.lease_seconds)
     return ArticleStatus(article, status, subscribers, counts, unknown, note)
 
@@ -72,7 +94,7 @@ def channel_notes(rt: Runtime) -> dict[str, str]:
 def progress_line(status: ArticleStatus) -> str:
     """One short line about an article being sent."""
     c = status.counts
-    handled = c["sent"] + c["pending"] + c["dropped"] + c["failed"] + c["claimed"]
+    handled = c["sent"] + c["pending"] + c["dropped"] + c["failed"] + c["claimed"] + c["unknown"]
     return (f"{status.article.id}: {handled}/{status.subscribers} handled — sent {c['sent']}, "
-            f"pending {c['pending']}, dropped {c['dropped']}, failed {c['failed']}")
+            f"pending {c['pending']}, dropped {c['dropped']}, failed {c['failed']}, unknown {c['unknown']}")
 
