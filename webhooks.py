@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -13,13 +14,16 @@ from bot.wechat import BadRequest, Forbidden
 
 log = logging.getLogger("webhooks")
 XML = "application/xml; charset=utf-8"
+# /healthz is public: it says only status words and the short knowledge version, never paths or error texts.
+_STATUS_WORD = re.compile(r"[a-z][a-z_]{0,23}")
+_VERSION = re.compile(r"[0-9a-f]{1,16}")
 
 
 def create_app(config: Config | None = None, *, store: Store | None = None) -> Flask:
     """The app factory: one engine per process, built from the environment unless given a config."""
     config = config or Config.from_env()
     engine = Engine.build(config, store=store)
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # no /static route: the bot serves no files
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions["clairbot"] = engine
 
@@ -51,7 +55,7 @@ def create_app(config: Config | None = None, *, store: Store | None = None) -> F
 
     @app.get("/healthz")
     def healthz() -> Response:
-        return jsonify(engine.health())
+        return jsonify(public_health(engine.health()))
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(_: Exception) -> Response:
@@ -65,3 +69,20 @@ def create_app(config: Config | None = None, *, store: Store | None = None) -> F
         return Response("success", mimetype="text/plain")  # WeChat shows nothing rather than an error
 
     return app
+
+
+def public_health(body: dict) -> dict:
+    """The public part of the engine's health: status words and the short knowledge version only.
+
+    A detail that is not a status word (an error text naming a file) is left out; its subject is reported stale.
+    """
+    shown: dict[str, str] = {}
+    for key, value in body.items():
+        if key == "knowledge_version":
+            if _VERSION.fullmatch(str(value)):
+                shown[key] = str(value)
+        elif isinstance(value, str) and _STATUS_WORD.fullmatch(value):
+            shown[key] = value
+        else:
+            shown.setdefault(key.split("_", 1)[0], "stale")
+    return shown
