@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from bot.config import Config
 from bot.engine import Engine
+from bot.replay import SignatureRecords
 from bot.store import Store
 from bot.wechat import BadRequest, Forbidden
 
@@ -26,6 +27,7 @@ def create_app(config: Config | None = None, *, store: Store | None = None) -> F
     app = Flask(__name__, static_folder=None)  # no /static route: the bot serves no files
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions["clairbot"] = engine
+    signatures = SignatureRecords(engine.store, window=config.replay_window, retry_horizon=engine.replies.ttl)
 
     @app.get("/wechat")
     def verify() -> Response:
@@ -42,13 +44,13 @@ def create_app(config: Config | None = None, *, store: Store | None = None) -> F
         body = request.get_data(cache=False)
         try:
             inbound = engine.edge.inbound(args, body)
+            xml = engine.respond(inbound.message, guard=signatures.guard(args, body))
         except Forbidden as exc:
             log.warning("POST /wechat refused (403): %s", exc)
             return Response("forbidden", status=403, mimetype="text/plain")
         except BadRequest as exc:
             log.warning("POST /wechat rejected (400): %s", exc)
             return Response("bad request", status=400, mimetype="text/plain")
-        xml = engine.respond(inbound.message)
         if xml == "success":
             return Response("success", mimetype="text/plain")
         return Response(engine.edge.seal(xml, args, inbound.encrypted), mimetype=XML)

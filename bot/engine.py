@@ -10,7 +10,7 @@ from typing import Any
 from wechatpy.messages import BaseMessage
 
 from bot.config import Config
-from bot.dedup import ReplyCache, dedup_key
+from bot.dedup import Guard, ReplyCache, dedup_key
 from bot.knowledge import KnowledgeHolder
 from bot.replies import NO_REPLY, NewsReply, Reply, TextReply
 from bot.router import Context, Router
@@ -52,18 +52,18 @@ class Engine:
         store = store or Store.connect(config)
         holder = KnowledgeHolder(config.knowledge_dir, interval=config.reload_interval, background=True)
         edge = Edge(token=config.token, app_id=config.app_id, aes_key=config.aes_key,
-                    replay_window=config.replay_window)
+                    replay_window=config.replay_window, mode=config.message_mode)
         engine = cls(config=config, store=store, knowledge=holder, router=Router(default_chain()), edge=edge)
         from bot import plugins
 
         plugins.install(engine)
         return engine
 
-    def respond(self, message: BaseMessage) -> str:
+    def respond(self, message: BaseMessage, *, guard: Guard | None = None) -> str:
         """The rendered plaintext reply for `message`, computed once however often WeChat retries it.
 
         Two round trips to Redis of our own: the retry claim with the session read, then the rendered reply
-        with the session write.
+        with the session write. `guard` (the single-use signature check) rides on the first.
         """
         openid = str(message.source)
         session_key = self.store.keys.session(openid)
@@ -75,7 +75,7 @@ class Engine:
             return self.edge.render(reply, message), self.writes_for(ctx)
 
         return self.replies.once(dedup_key(self.store, message), produce,
-                                 reads=(lambda pipe: pipe.hgetall(session_key),))
+                                 reads=(lambda pipe: pipe.hgetall(session_key),), guard=guard)
 
     def answer(self, message: BaseMessage, *, trace: dict | None = None) -> Reply:
         """Run the handler chain and save the session (no retry dedup); the error text when a handler raises."""
