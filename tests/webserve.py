@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -64,16 +65,20 @@ def stop_web(proc: subprocess.Popen) -> None:
 
 
 class SlowClients:
-    """`count` connections that send a POST's headers at once, then its body one byte a second."""
+    """`count` connections that send a POST's headers at once, then its body one byte a second (`tls`: over TLS)."""
 
-    def __init__(self, port: int, count: int, *, body_bytes: int = 600) -> None:
+    def __init__(self, port: int, count: int, *, body_bytes: int = 600, tls: bool = False) -> None:
         self.sockets: list[socket.socket] = []
         self.body_bytes = body_bytes
         self._stop = threading.Event()
         head = (f"POST /wechat?signature=x&timestamp=1&nonce=1 HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
                 f"Content-Type: text/xml\r\nContent-Length: {body_bytes}\r\n\r\n").encode()
+        context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # a test's self-signed proxy
         for _ in range(count):
             sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            if tls:
+                sock = context.wrap_socket(sock)
             sock.sendall(head)
             self.sockets.append(sock)
         self._thread = threading.Thread(target=self._drip, daemon=True)
