@@ -29,7 +29,7 @@ def test_health_while_knowledge_is_broken_names_no_file_and_no_error(config, sto
     text = resp.get_data(as_text=True)
     assert "main.yaml" not in text and "/" not in text and "answer" not in text
     assert body["knowledge"] == "stale"
-    assert body["status"] == "ok" and body["redis"] == "ok"
+    assert body["status"] in ("ok", "degraded") and body["redis"] == "ok"
     assert re.fullmatch(r"[0-9a-f]{1,16}", body["knowledge_version"])
     for key, value in body.items():
         assert key == "knowledge_version" or re.fullmatch(r"[a-z][a-z_]*", value), (key, value)
