@@ -154,6 +154,7 @@ class LeaseKeeper:
     """Renews the claims this process holds, on one background thread, while their replies are produced.
 
     Most replies take milliseconds and are never renewed; a slow one keeps its claim, a dead process's lapses.
+    The hot path only sets and pops a dict entry (atomic under the GIL): no lock, no wake-up per message.
     """
 
     def __init__(self, store: Store, *, lease: float) -> None:
@@ -161,33 +162,26 @@ class LeaseKeeper:
         self.lease_ms = int(lease * 1000)
         self.every = lease / 3
         self._held: dict[str, bytes] = {}
-        self._cond = threading.Condition()
-        self._thread: threading.Thread | None = None
         self._pid = 0
+        self._start = threading.Lock()
 
     def hold(self, key: str, token: bytes) -> None:
         """Keep renewing `key` while it holds `token`, until `drop`."""
-        with self._cond:
-            self._held[key] = token
-            if self._thread is None or self._pid != os.getpid():  # none yet, or we are a forked copy
-                self._pid = os.getpid()
-                self._thread = threading.Thread(target=self._run, name="dedup-leases", daemon=True)
-                self._thread.start()
-            self._cond.notify()
+        self._held[key] = token
+        if self._pid != os.getpid():  # no thread yet, or we are a forked copy whose thread stayed behind
+            with self._start:
+                if self._pid != os.getpid():
+                    self._pid = os.getpid()
+                    threading.Thread(target=self._run, name="dedup-leases", daemon=True).start()
 
     def drop(self, key: str) -> None:
         """Stop renewing `key`."""
-        with self._cond:
-            self._held.pop(key, None)
+        self._held.pop(key, None)
 
     def _run(self) -> None:
         while True:
-            with self._cond:
-                while not self._held:
-                    self._cond.wait()
             time.sleep(self.every)
-            with self._cond:
-                held = list(self._held.items())
+            held = list(self._held.copy().items())
             if held:
                 self.store.safe(partial(self._renew, held=held), None)
 
