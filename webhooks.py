@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -9,11 +10,15 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from bot.config import Config
 from bot.engine import Engine
 from bot.logs import ensure_logging
+from bot.replay import SignatureRecords
 from bot.store import Store
 from bot.wechat import BadRequest, Forbidden
 
 log = logging.getLogger("webhooks")
 XML = "application/xml; charset=utf-8"
+# /healthz is public: it says only status words and the short knowledge version, never paths or error texts.
+_STATUS_WORD = re.compile(r"[a-z][a-z_]{0,23}")
+_VERSION = re.compile(r"[0-9a-f]{1,16}")
 
 
 def create_app(config: Config | None = None, *, store: Store | None = None) -> Flask:
@@ -21,9 +26,10 @@ def create_app(config: Config | None = None, *, store: Store | None = None) -> F
     ensure_logging()  # a server started without `bot` or our gunicorn logger still logs time and level
     config = config or Config.from_env()
     engine = Engine.build(config, store=store)
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # no /static route: the bot serves no files
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions["clairbot"] = engine
+    signatures = SignatureRecords(engine.store, window=config.replay_window, retry_horizon=engine.replies.ttl)
 
     @app.get("/wechat")
     def verify() -> Response:
@@ -40,20 +46,20 @@ def create_app(config: Config | None = None, *, store: Store | None = None) -> F
         body = request.get_data(cache=False)
         try:
             inbound = engine.edge.inbound(args, body)
+            xml = engine.respond(inbound.message, guard=signatures.guard(args, body))
         except Forbidden as exc:
             log.warning("POST /wechat refused (403): %s", exc)
             return Response("forbidden", status=403, mimetype="text/plain")
         except BadRequest as exc:
             log.warning("POST /wechat rejected (400): %s", exc)
             return Response("bad request", status=400, mimetype="text/plain")
-        xml = engine.respond(inbound.message)
         if xml == "success":
             return Response("success", mimetype="text/plain")
         return Response(engine.edge.seal(xml, args, inbound.encrypted), mimetype=XML)
 
     @app.get("/healthz")
     def healthz() -> Response:
-        return jsonify(engine.health())
+        return jsonify(public_health(engine.health()))
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(_: Exception) -> Response:
@@ -67,3 +73,20 @@ def create_app(config: Config | None = None, *, store: Store | None = None) -> F
         return Response("success", mimetype="text/plain")  # WeChat shows nothing rather than an error
 
     return app
+
+
+def public_health(body: dict) -> dict:
+    """The public part of the engine's health: status words and the short knowledge version only.
+
+    A detail that is not a status word (an error text naming a file) is left out; its subject is reported stale.
+    """
+    shown: dict[str, str] = {}
+    for key, value in body.items():
+        if key == "knowledge_version":
+            if _VERSION.fullmatch(str(value)):
+                shown[key] = str(value)
+        elif isinstance(value, str) and _STATUS_WORD.fullmatch(value):
+            shown[key] = value
+        else:
+            shown.setdefault(key.split("_", 1)[0], "stale")
+    return shown

@@ -14,6 +14,8 @@ from bot import PROJECT_ROOT
 DEMO_TOKEN = "clairbotdemo"  # WeChat accepts 3-32 letters or digits only
 DEMO_APP_ID = "wxdemo0000000000"
 DEFAULT_API_BASE = "https://api.weixin.qq.com"
+# 消息加解密方式: auto takes each request as it comes; the others are the admin page's three modes.
+MESSAGE_MODES = ("auto", "plaintext", "compatible", "safe")
 
 
 class ConfigError(Exception):
@@ -33,6 +35,7 @@ class Config:
     knowledge_dir: Path = PROJECT_ROOT / "knowledge"
     api_base_url: str = DEFAULT_API_BASE
     key_prefix: str = "clairbot:"
+    message_mode: str = "auto"
     replay_window: int = 300
     max_body_bytes: int = 64 * 1024
     reload_interval: float = 2.0
@@ -70,6 +73,14 @@ class Config:
         if aes_key is not None:
             problems.extend(_check_aes_key(aes_key))
 
+        message_mode = get("WECHAT_MESSAGE_MODE").lower() or "auto"
+        if message_mode not in MESSAGE_MODES:
+            problems.append(f"WECHAT_MESSAGE_MODE must be one of {', '.join(MESSAGE_MODES)} "
+                            f"(明文模式 = plaintext, 兼容模式 = compatible, 安全模式 = safe), not {message_mode!r}")
+        elif message_mode in ("compatible", "safe") and aes_key is None:
+            problems.append(f"WECHAT_MESSAGE_MODE={message_mode} needs WECHAT_ENCODING_AES_KEY, the 43-character "
+                            "消息加解密密钥 shown in the WeChat admin page")
+
         redis_url = get("REDIS_URL") or None
         if redis_url:
             problems.extend(_check_redis_url(redis_url))
@@ -105,6 +116,7 @@ class Config:
             knowledge_dir=knowledge_dir,
             api_base_url=api_base.rstrip("/"),
             key_prefix=get("REDIS_KEY_PREFIX") or "clairbot:",
+            message_mode=message_mode,
             replay_window=ints["REPLAY_WINDOW_SECONDS"],
             max_body_bytes=ints["MAX_BODY_BYTES"],
             demo=demo and not get("WECHAT_TOKEN"),

@@ -10,7 +10,7 @@ from typing import Any
 from wechatpy.messages import BaseMessage
 
 from bot.config import Config
-from bot.dedup import ReplyCache, dedup_key
+from bot.dedup import Guard, ReplyCache, dedup_key
 from bot.knowledge import KnowledgeHolder
 from bot.logs import message_context
 from bot.replies import NO_REPLY, NewsReply, Reply, TextReply
@@ -55,18 +55,18 @@ class Engine:
         store = store or Store.connect(config)
         holder = KnowledgeHolder.for_config(config, background=True)
         edge = Edge(token=config.token, app_id=config.app_id, aes_key=config.aes_key,
-                    replay_window=config.replay_window)
+                    replay_window=config.replay_window, mode=config.message_mode)
         engine = cls(config=config, store=store, knowledge=holder, router=Router(default_chain()), edge=edge)
         from bot import plugins
 
         plugins.install(engine)
         return engine
 
-    def respond(self, message: BaseMessage) -> str:
+    def respond(self, message: BaseMessage, *, guard: Guard | None = None) -> str:
         """The rendered plaintext reply for `message`, computed once however often WeChat retries it.
 
         Two round trips to Redis of our own: the retry claim with the session read, then the rendered reply
-        with the session write.
+        with the session write. `guard` (the single-use signature check) rides on the first.
         """
         started = time.perf_counter()
         openid = str(message.source)
@@ -82,7 +82,7 @@ class Engine:
 
         with message_context(msg_id=message.id, user=hash_openid(openid)):
             rendered = self.replies.once(dedup_key(self.store, message), produce,
-                                         reads=(lambda pipe: pipe.hgetall(session_key),))
+                                         reads=(lambda pipe: pipe.hgetall(session_key),), guard=guard)
             # One INFO line per message, from what the handlers recorded; a retry answered from the cache has none.
             what = summary(traces[-1]) if traces else "handler=- decision=retry entry=-"
             log.info("POST /wechat %s %s ms=%.1f", kind_of(message), what, (time.perf_counter() - started) * 1000)

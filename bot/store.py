@@ -47,6 +47,10 @@ class Keys:
         """Retry dedup and cached rendered reply of an event (events have no MsgId). ~60 s."""
         return f"{self.prefix}evt:{openid}:{create_time}:{event}"
 
+    def signature(self, timestamp: str, nonce: str, signature: str) -> str:
+        """A signed request seen: its body's hash and when, for the replay window (single-use signatures)."""
+        return f"{self.prefix}sig:{timestamp}:{nonce}:{signature}"
+
     def session(self, openid: str) -> str:
         """Conversation state: pending choice list, pages of a long answer. ~10 min."""
         return f"{self.prefix}session:{openid}"

@@ -87,10 +87,12 @@ class Inbound:
 class Edge:
     """Verify, decrypt and parse inbound XML; render and encrypt replies."""
 
-    def __init__(self, *, token: str, app_id: str, aes_key: str | None, replay_window: int) -> None:
+    def __init__(self, *, token: str, app_id: str, aes_key: str | None, replay_window: int,
+                 mode: str = "auto") -> None:
         self.token = token
         self.app_id = app_id
         self.replay_window = replay_window
+        self.mode = mode  # WECHAT_MESSAGE_MODE: which kinds of request the account can really send
         self.crypto = WeChatCrypto(token, aes_key, app_id) if aes_key else None
 
     def verify_url(self, args: dict[str, str]) -> str:
@@ -103,6 +105,12 @@ class Edge:
         check_signature(self.token, args, window=self.replay_window)
         fields = parse_xml_safely(body)
         encrypted = args.get("encrypt_type", "").lower() == "aes" or ("Encrypt" in fields and "MsgType" not in fields)
+        # In safe mode WeChat never sends plaintext: one is forged from a captured URL (its signature does not
+        # cover the body). In plaintext mode it never sends an encrypted one.
+        if self.mode == "safe" and not encrypted:
+            raise Forbidden("plaintext message refused: WECHAT_MESSAGE_MODE is safe")
+        if self.mode == "plaintext" and encrypted:
+            raise Forbidden("encrypted message refused: WECHAT_MESSAGE_MODE is plaintext")
         xml = body.decode("utf-8")
         if encrypted:
             if self.crypto is None:
@@ -120,6 +128,8 @@ class Edge:
             fields = parse_xml_safely(xml.encode("utf-8"))
         if not fields.get("MsgType") or not fields.get("FromUserName"):
             raise BadRequest("MsgType or FromUserName missing")
+        if args.get("openid") and args["openid"] != fields["FromUserName"]:
+            raise Forbidden("openid in the URL is not the message's FromUserName")
         try:
             message = parse_message(xml)
         except Exception as exc:

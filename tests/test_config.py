@@ -129,3 +129,24 @@ def test_cli_shows_a_sentence_not_a_traceback():
     assert "REDIS_URL" in result.output and "WECHAT_ENCODING_AES_KEY" in result.output
     assert "Traceback" not in result.output
     assert not isinstance(result.exception, ConfigError)  # handled: click turned it into a message
+
+
+@pytest.mark.parametrize("mode", ["auto", "plaintext", "compatible", "safe", "SAFE"])
+def test_message_mode_is_read(mode):
+    assert Config.from_env({**GOOD, "WECHAT_MESSAGE_MODE": mode}).message_mode == mode.lower()
+
+
+def test_message_mode_defaults_to_auto():
+    assert Config.from_env(GOOD).message_mode == "auto"
+
+
+def test_unknown_message_mode_names_the_choices():
+    message = problems_for(WECHAT_MESSAGE_MODE="secure")
+    assert "WECHAT_MESSAGE_MODE must be one of auto, plaintext, compatible, safe" in message
+    assert "安全模式 = safe" in message and "'secure'" in message
+
+
+@pytest.mark.parametrize("mode", ["compatible", "safe"])
+def test_encrypted_modes_need_the_aes_key(mode):
+    message = problems_for(WECHAT_MESSAGE_MODE=mode, WECHAT_ENCODING_AES_KEY=None)
+    assert f"WECHAT_MESSAGE_MODE={mode} needs WECHAT_ENCODING_AES_KEY" in message
