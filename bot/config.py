@@ -42,6 +42,11 @@ class Config:
     demo: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Folders given as text (a test, a script) work like Paths everywhere they are used.
+        for name in ("data_dir", "knowledge_dir"):
+            object.__setattr__(self, name, Path(getattr(self, name)))
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, demo: bool = False) -> Config:
         """Read and validate the environment; `demo` fills a demo token and app id when unset."""

