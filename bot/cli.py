@@ -68,7 +68,7 @@ def serve(host: str, port: int) -> None:
     token = f"{config.token}  (demo token: set WECHAT_TOKEN for a real account)" if config.demo else \
         "set (WECHAT_TOKEN)"
     click.echo(f"  token:     {token}")
-    click.echo(f"  mode:      {'plaintext + safe mode (AES key set)' if config.aes_key else 'plaintext'}")
+    click.echo(f"  mode:      {describe_mode(config)}")
     click.echo(f"  redis:     {store_desc}")
     click.echo(f"  knowledge: {config.knowledge_dir} (version {engine.knowledge.current.version})")
     click.echo(f"  health:    http://{host}:{port}/healthz")
@@ -80,6 +80,14 @@ def serve(host: str, port: int) -> None:
     finally:
         engine.store.close()  # so that the embedded redis-server stops with us
         log.info("stopped")
+
+
+def describe_mode(config: Config) -> str:
+    """The banner's words for WECHAT_MESSAGE_MODE."""
+    if config.message_mode == "auto":
+        return "auto: plaintext, and encrypted requests too (AES key set)" if config.aes_key else "auto: plaintext"
+    return {"plaintext": "plaintext only (明文模式)", "compatible": "compatible: plaintext or encrypted (兼容模式)",
+            "safe": "safe: encrypted only (安全模式)"}[config.message_mode]
 
 
 def _stop(signum: int, _frame: object) -> None:
@@ -99,7 +107,9 @@ def chat(openid: str, url: str | None) -> None:
     config = load_config(demo=True)
     if url is not None and (urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc):
         raise click.ClickException(f"--url {url!r} must look like http://127.0.0.1:8000 (the address of `bot serve`)")
-    client = WebhookClient(url or build_app(config), token=config.token, openid=openid, aes_key=config.aes_key,
+    # Speak the way the bot expects: encrypted when it has a key, unless it was told to take plaintext only.
+    aes_key = config.aes_key if config.message_mode != "plaintext" else None
+    client = WebhookClient(url or build_app(config), token=config.token, openid=openid, aes_key=aes_key,
                            app_id=config.app_id)
     click.echo("与机器人对话（输入 /follow 模拟关注，/click KEY 模拟菜单，/quit 退出）")
     try:

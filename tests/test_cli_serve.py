@@ -8,6 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 import requests
 from click.testing import CliRunner
 
@@ -15,6 +16,7 @@ from bot import PROJECT_ROOT
 from bot.cli import cli
 from bot.config import DEMO_TOKEN, Config
 from bot.knowledge import load_knowledge
+from tests.conftest import AES_KEY, APP_ID, TOKEN
 from tests.proc import BOT, Running, alive, clean_env, free_port, made_up_secrets, with_password
 from tests.wxproto import WeChatServer
 
@@ -177,3 +179,16 @@ def test_chat_speaks_safe_mode_when_an_aes_key_is_configured(app, config):
     query, body = seen[-1]
     assert query["encrypt_type"] == "aes" and query["msg_signature"]
     assert b"<Encrypt>" in body and b"Content" not in body and b"o_safe_chat" not in body
+
+
+@pytest.mark.parametrize("mode", ["plaintext", "compatible", "safe", "auto"])
+def test_chat_speaks_what_the_configured_message_mode_accepts(mode, redis_url, redis_client, tmp_path, monkeypatch):
+    """`bot chat` gets answers in every WECHAT_MESSAGE_MODE: plaintext only refuses encrypted requests, safe refuses
+    plaintext ones, so the chat must pick what the bot accepts."""
+    env = {"WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID, "WECHAT_ENCODING_AES_KEY": AES_KEY,
+           "WECHAT_MESSAGE_MODE": mode, "REDIS_URL": redis_url, "REDIS_KEY_PREFIX": "test:",
+           "BOT_DATA_DIR": str(tmp_path / "var")}
+    monkeypatch.chdir(tmp_path)  # no .env of the project's folder
+    result = CliRunner().invoke(cli, ["chat", "--openid", f"o_chat_{mode}"], input="你们电话多少\n/quit\n", env=env)
+    assert result.exit_code == 0, result.output
+    assert "010-6513-8791" in result.output and "403" not in result.output
