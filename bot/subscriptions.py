@@ -5,6 +5,7 @@ import logging
 import uuid
 
 from bot.store import Store
+from bot.unanswered import hash_openid
 
 log = logging.getLogger(__name__)
 
@@ -93,4 +94,4 @@ def request_tag_sync(store: Store, openid: str) -> None:
     try:
         enqueue_maintenance(store, "bot.push.mass.sync_follower_tags", openid)
     except Exception:  # the subscription itself is saved; the tags are synced again on the next change
-        log.exception("could not queue the tag sync of %s", openid)
+        log.exception("could not queue the tag sync of follower %s", hash_openid(openid))

@@ -73,7 +73,7 @@ def test_the_procfile_web_process_logs_each_message_once_with_time_level_and_no_
         assert value not in out, f"{name} leaked:\n{out}"
     lines = out.splitlines()
     assert lines and all(LINE.match(x) for x in lines), "\n".join(x for x in lines if not LINE.match(x))
-    assert any(" INFO " in x and " waitress: Serving on " in x for x in lines)  # the server's own lines: the same format
+    assert any(" INFO " in x and " waitress: Serving on " in x for x in lines)  # the server's own lines too
     assert any(" INFO " in x and "knowledge reloaded" in x for x in lines), out
 
     expected = explain(question, load_knowledge(knowledge_dir))  # the trace `bot ask` shows

@@ -13,6 +13,7 @@ from bot.push.channels import Outcome, send_news
 from bot.push.ledger import Claim, ledger_expiry
 from bot.push.queue import enqueue
 from bot.push.throttle import Throttle
+from bot.unanswered import hash_openid
 
 log = logging.getLogger(__name__)
 CHANNEL = "customer"
@@ -123,12 +124,13 @@ def settle(rt: rt_module.Runtime, claim: Claim, outcome: Outcome, *, was_pending
         ledger.drop(claim)
         forget_follower(rt.store, claim.openid)
     elif outcome.kind == "fail":
-        log.warning("article %s to %s failed: %s %s", claim.article, claim.openid, outcome.errcode, outcome.message)
+        log.warning("article %s to follower %s failed: %s %s", claim.article, hash_openid(claim.openid),
+                    outcome.errcode, outcome.message)
         ledger.fail(claim, outcome.errcode)
     elif outcome.kind == "unknown":
         ledger.unknown(claim, at=rt.clock(), reason=outcome.reason or "unknown")
-        log.error("article %s to %s: outcome unknown (%s); it is not sent again unless staff resend it",
-                  claim.article, claim.openid, outcome.message)
+        log.error("article %s to follower %s: outcome unknown (%s); it is not sent again unless staff resend it",
+                  claim.article, hash_openid(claim.openid), outcome.message)
     elif outcome.kind == "later":
         ledger.release(claim, was_pending=was_pending)
         if was_pending:  # nothing else would wake this follower's list before they write again

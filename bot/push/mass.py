@@ -7,6 +7,7 @@ from bot.knowledge.topics import Topics
 from bot.push import runtime as rt_module
 from bot.push.channels import call_with_retries, send_mass
 from bot.subscriptions import topics_of
+from bot.unanswered import hash_openid
 from bot.wechat_api_errors import WeChatCallError
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,7 @@ def sync_follower_tags(openid: str) -> None:
     except WeChatCallError as exc:  # expected while WeChat is unreachable: the maintenance step tries again
         rt.redis.sadd(rt.keys.tag_resync, openid)
         rt.redis.expire(rt.keys.tag_resync, 7 * 86400)
-        log.warning("tag sync of %s postponed: %s", openid, exc)
+        log.warning("tag sync of follower %s postponed: %s", hash_openid(openid), exc)
 
 
 def _sync_tags(rt: rt_module.Runtime, openid: str) -> None:

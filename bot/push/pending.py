@@ -7,6 +7,7 @@ from bot.push import runtime as rt_module
 from bot.push.channels import send_news
 from bot.push.fanout import CHANNEL, settle
 from bot.push.throttle import Throttle
+from bot.unanswered import hash_openid
 
 log = logging.getLogger(__name__)
 LOCK_SECONDS = 120
@@ -25,7 +26,7 @@ def deliver_pending(openid: str) -> int:
         try:
             lock.release()
         except Exception:  # expired by itself after LOCK_SECONDS
-            log.warning("pending delivery lock of %s expired before release", openid)
+            log.warning("pending delivery lock of follower %s expired before release", hash_openid(openid))
 
 
 def _deliver(rt: rt_module.Runtime, openid: str) -> int:
