@@ -239,7 +239,7 @@ def main() -> None:
         env = {**os.environ, "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID, "WECHAT_ENCODING_AES_KEY": AES_KEY,
                "REDIS_URL": redis_url, "REDIS_KEY_PREFIX": prefix, "KNOWLEDGE_DIR": str(ROOT / "knowledge"),
                "BOT_DATA_DIR": str(tmp), "WECHAT_API_BASE_URL": "http://127.0.0.1:9",
-               "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING")}  # one INFO line per request would flood the terminal
+               "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING")}  # an INFO line per request floods a terminal
         bare_port, bare = start_gunicorn("webhook:bare_app()", args.workers, env, ["--chdir", str(ROOT / "bench")])
         procs.append(bare)
         bot_port, bot = start_gunicorn("webhooks:create_app()", args.workers, env, [])
