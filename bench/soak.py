@@ -43,7 +43,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.knowledge.articles import SHANGHAI  # noqa: E402
-from bot.store import Keys  # noqa: E402
+from bot.push.ledger import Ledger  # noqa: E402
+from bot.store import Keys, Store  # noqa: E402
 from tests.fakewechat import FakeWeChat, Follower  # noqa: E402
 from tests.wxproto import WeChatServer  # noqa: E402
 
@@ -152,6 +153,14 @@ def web_command() -> str:
         if line.startswith("web:"):
             return line.split(":", 1)[1].strip()
     raise SystemExit("the Procfile has no web line")
+
+
+def unknown_outcomes(ledger: Ledger, articles: tuple[str, ...]) -> set[str]:
+    """Followers whose delivery staff see as of unknown outcome (a worker killed during the call, a lost answer)."""
+    try:
+        return {u.openid for article in articles for u in ledger.unresolved(article, older_than=time.time() - 15)}
+    except redis.RedisError:
+        return set()
 
 
 def write_article(knowledge: Path, article_id: str, topic: str) -> None:
@@ -284,6 +293,8 @@ def main() -> None:
     supervisor.start()
 
     load = Load(web_port, args.clients)
+    for i in range(args.clients):  # the load's senders follow the account too (some subscribe on the way)
+        fake.wrote(*(f"o_soak_{i}_{n}" for n in range(20)))
     started = time.monotonic()
     threads = load.run()
     events: list[str] = []
@@ -327,12 +338,17 @@ def main() -> None:
         deadline = time.monotonic() + 240
         owed = {**{f"oSOAKT{i:08d}": "soak-a" for i in range(args.followers)},
                 **{f"oSOAKE{i:08d}": "soak-b" for i in range(args.followers)}}
+        ledger = Ledger(Store(client, keys))
         while time.monotonic() < deadline:
-            delivered = sum(1 for who in owed if fake.news_to(who))
+            unknown = unknown_outcomes(ledger, ("soak-a", "soak-b"))
+            delivered = sum(1 for who in owed if fake.news_to(who) or who in unknown)
             if delivered >= len(owed):
                 break
             time.sleep(1)
         time.sleep(3)  # anything sent twice would show by now
+        unknown = unknown_outcomes(ledger, ("soak-a", "soak-b"))
+        undelivered = {who: client.hget(keys.push_ledger(article), who) for who, article in owed.items()
+                       if not fake.news_to(who) and who not in unknown}
     finally:
         load.stopping.set()
         workers.stop_all()
@@ -340,10 +356,13 @@ def main() -> None:
         fake.stop()
         rds.kill()
 
-    missing = duplicated = 0
+    missing = listed = duplicated = 0
     for who, article in owed.items():
         titles = [t for t in fake.news_to(who) if article in t]
-        missing += not titles
+        if not titles and who in unknown:
+            listed += 1  # a worker was killed between the claim and the call: staff see it (bot push list --unknown)
+        else:
+            missing += not titles
         duplicated += len(titles) > 1
     c = load.counts
     print()
@@ -351,8 +370,10 @@ def main() -> None:
           f"failed replies: {c['failed']}")
     for why in load.failures:
         print(f"    {why}")
-    print(f"articles: {len(owed):,} deliveries owed, missing {missing}, duplicated {duplicated} "
-          f"(worker restarts: {workers.restarts})")
+    print(f"articles: {len(owed):,} deliveries owed, missing {missing}, duplicated {duplicated}; "
+          f"{listed} not delivered and listed for staff as of unknown outcome (worker restarts: {workers.restarts})")
+    for who, entry in list(undelivered.items())[:10]:
+        print(f"    not delivered: {who} (its ledger entry: {entry!r})")
     print(f"logs: {work}")
     lost = c["failed"] + missing + duplicated
     print("LOST: nothing" if lost == 0 else f"LOST: {lost}")
