@@ -1,6 +1,7 @@
-"""Benchmark: the full webhook under gunicorn against a bare Flask app that only parses the XML, same run.
+"""Benchmark: the full webhook against a bare Flask app that only parses the XML, same server, same run.
 
-    python bench/webhook.py                      # starts its own redis-server and both gunicorns
+    python bench/webhook.py                      # starts its own redis-server and both servers (waitress)
+    python bench/webhook.py --server gunicorn    # the same on gunicorn sync workers (`--workers` of them)
     python bench/webhook.py --redis-url redis://127.0.0.1:6379/12 --clients 4 --requests 1500
 
 Each client thread POSTs signed text messages with distinct MsgIds over loopback (a new connection per
@@ -95,6 +96,16 @@ def start_gunicorn(target: str, workers: int, env: dict[str, str], extra: list[s
            "--timeout", "30", "--log-level", "warning", *extra, target]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
     wait_for_port(port, proc, f"gunicorn {target}")
+    return port, proc
+
+
+def start_waitress(target: str, env: dict[str, str], cwd: Path, threads: int) -> tuple[int, subprocess.Popen]:
+    """The Procfile's server: one waitress process with `threads` threads."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "waitress", f"--listen=127.0.0.1:{port}", f"--threads={threads}",
+           "--asyncore-use-poll", "--call", target]
+    proc = subprocess.Popen(cmd, cwd=cwd, env={**env, "PYTHONPATH": str(ROOT)}, start_new_session=True)
+    wait_for_port(port, proc, f"waitress {target}")
     return port, proc
 
 
@@ -219,7 +230,10 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--requests", type=int, default=1000, help="per client thread and phase")
     parser.add_argument("--max-seconds", type=float, default=60, help="cap per phase")
+    parser.add_argument("--server", choices=["waitress", "gunicorn"], default="waitress",
+                        help="waitress (the Procfile's) or gunicorn sync workers")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (both apps)")
+    parser.add_argument("--threads", type=int, default=8, help="waitress threads (both apps)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the median round is shown")
     parser.add_argument("--redis-url", default=None, help="default: start a private redis-server")
     parser.add_argument("--mode", choices=["plaintext", "safe"], default="plaintext")
@@ -240,13 +254,21 @@ def main() -> None:
                "REDIS_URL": redis_url, "REDIS_KEY_PREFIX": prefix, "KNOWLEDGE_DIR": str(ROOT / "knowledge"),
                "BOT_DATA_DIR": str(tmp), "WECHAT_API_BASE_URL": "http://127.0.0.1:9",
                "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING")}  # an INFO line per request floods a terminal
-        bare_port, bare = start_gunicorn("webhook:bare_app()", args.workers, env, ["--chdir", str(ROOT / "bench")])
-        procs.append(bare)
-        bot_port, bot = start_gunicorn("webhooks:create_app()", args.workers, env, [])
-        procs.append(bot)
+        if args.server == "gunicorn":
+            bare_port, bare = start_gunicorn("webhook:bare_app()", args.workers, env,
+                                             ["--chdir", str(ROOT / "bench")])
+            procs.append(bare)
+            bot_port, bot = start_gunicorn("webhooks:create_app()", args.workers, env, [])
+            procs.append(bot)
+            shape = f"{args.workers} gunicorn workers each"
+        else:
+            bare_port, bare = start_waitress("webhook:bare_app", env, ROOT / "bench", args.threads)
+            procs.append(bare)
+            bot_port, bot = start_waitress("webhooks:create_app", env, ROOT, args.threads)
+            procs.append(bot)
+            shape = f"one waitress process with {args.threads} threads each"
 
-        print(f"{args.clients} clients × {args.requests} requests, {args.workers} gunicorn workers each, "
-              f"{args.mode} mode, Redis {redis_url}")
+        print(f"{args.clients} clients × {args.requests} requests, {shape}, {args.mode} mode, Redis {redis_url}")
         kw = {"clients": args.clients, "per_client": args.requests, "cap": args.max_seconds, "mode": args.mode}
         redis_pids = [p.pid for p in procs[:-2]]  # the redis-server this bench started, if any
 
