@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import click
+import waitress
 
 from bot.cli_config import bot_command, load_config, load_env_file
 from bot.cli_kb import ask, kb, report
@@ -73,10 +74,11 @@ def serve(host: str, port: int) -> None:
     click.echo(f"  knowledge: {config.knowledge_dir} (version {engine.knowledge.current.version})")
     click.echo(f"  health:    http://{host}:{port}/healthz")
     click.echo(f"  try it:    {bot_command(f'chat --url http://{host}:{port}')}   (in another terminal)")
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     signal.signal(signal.SIGTERM, _stop)
     try:
-        app.run(host=host, port=port, threaded=True, use_reloader=False)
+        # The production server (the Procfile's): it reads whole requests before a thread sees them.
+        waitress.serve(app, host=host, port=port, threads=8, asyncore_use_poll=True,
+                       max_request_body_size=config.max_body_bytes, channel_timeout=30)
     finally:
         engine.store.close()  # so that the embedded redis-server stops with us
         log.info("stopped")
