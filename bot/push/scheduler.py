@@ -164,12 +164,13 @@ def run_worker(rt: Runtime, *, burst: bool = False) -> None:
     try:
         attempt = 0
         while True:
-            worker = make_worker(rt)
+            worker = None
             try:
+                worker = make_worker(rt)
                 worker.work(burst=burst, logging_level="INFO")
-            except redis.RedisError as exc:  # RQ's own clean-up after losing Redis
+            except redis.RedisError as exc:  # Redis went away while RQ set up or cleaned up
                 log.warning("push worker: lost Redis (%s)", exc)
-            if burst or stopped(worker):  # the queues are empty in burst mode, or SIGTERM/SIGINT
+            if worker is not None and (burst or stopped(worker)):  # burst: queues empty; or SIGTERM/SIGINT
                 return
             try:
                 attempt = _wait_for_redis(rt, attempt)
