@@ -25,7 +25,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,7 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.webhook import free_port, wait_for_port  # noqa: E402  (the same helpers as the webhook bench)
 from bot.knowledge.articles import SHANGHAI  # noqa: E402
 from bot.push.ledger import Ledger  # noqa: E402
 from bot.store import Keys, Store  # noqa: E402
@@ -51,25 +51,6 @@ from tests.wxproto import WeChatServer  # noqa: E402
 TOKEN, APP_ID, SECRET, PREFIX = "soaktoken", "wx2c2769f8efd9abc2", "soaksecret0123", "soak:"
 QUESTIONS = ["你们电话多少", "JET项目是什么", "北京事务所在哪里", "订阅 旅游", "我的订阅", "福岛有什么好玩的",
              "LGOTP是什么", "研讨会", "帮助", "今天天气怎么样"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, proc: subprocess.Popen, what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"{what} exited with code {proc.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"{what} did not listen on {port} within {timeout:.0f} s")
 
 
 def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
