@@ -162,6 +162,12 @@ def test_a_dead_claim_is_taken_over_once_giving_back_its_window_slot_and_its_old
     assert ledger.claim("take", who, now + 10 * lease).slot == "dup"  # an entry in flight is never taken over
     assert ledger.unresolved("take", older_than=now + 10 * lease)[0].openid == who
 
+    (before,) = kit.openids("oOLDC", 1)  # a claim written before claims were marked in flight: it may have left
+    kit.wrote(rt, fake, before)
+    rt.redis.hset(rt.keys.push_ledger("take"), before, f"c:{now - 3600:.3f}:l")
+    assert ledger.claim("take", before, now).slot == "dup"
+    assert before in [u.openid for u in ledger.unresolved("take", older_than=now)]
+
 
 def test_a_pending_delivery_whose_worker_died_before_the_call_is_sent_by_the_next_run(rt, fake, push_knowledge):
     (who,) = kit.openids("oPEND", 1)

@@ -1,10 +1,12 @@
 """The delivery ledger: one entry per (article, follower), claimed before the API call, resolved after it.
 
 Ledger values (hash `push:{article}:ledger`, openid → status):
-  c:<time>:<slot>  claimed, the call not made yet (its worker waits for the send rate's budget). Nothing has
-                   left: a claim older than PUSH_LEASE_SECONDS (its worker was killed or lost Redis) is taken
-                   over by the next claim of the delivery (a later fan-out generation, or the follower's pending
-                   delivery), which gives back the window slot the dead claim took and delivers it
+  c:<time>:<slot>:<nonce>  claimed, the call not made yet (its worker waits for the send rate's budget).
+                   Nothing has left: a claim older than PUSH_LEASE_SECONDS (its worker was killed or lost Redis)
+                   is taken over by the next claim of the delivery (a later fan-out generation, or the follower's
+                   pending delivery), which gives back the window slot the dead claim took and delivers it. A
+                   claim without a nonce (`c:<time>:<slot>`) was written before claims were marked in flight: its
+                   call may have left, so it stays unknown like an `i:` entry
   i:<time>:<slot>  in flight: put there by the same script that grants the send budget, once the access_token is
                    in hand, so that only the HTTP request follows. Older than the lease, its worker stopped during
                    the call: WeChat may have the message, so it is never sent again by itself (unknown)
@@ -21,6 +23,7 @@ claim its worker never got to send is found there again.
 """
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, replace
 
 from bot.knowledge.articles import Article
@@ -41,14 +44,17 @@ local function slot(w, now, lw, lc, sw, sc)
   if lopen or sopen then return 'full' end
   return 'closed'
 end
--- A claim older than `before` whose call never left (its worker died) gives back the window slot it took:
--- returns that slot ('l' or 's'; '' when a newer message from the follower has reset that count since), and
--- counts it free in `w`; nil when the claim is not dead.
-local function dead_slot(value, w, before)
-  local at, which = string.match(value, '^c:([%d.]+):([ls])$')
-  if at == nil or tonumber(at) >= before then return nil end
+-- A claim whose call never left: its time and window slot (nil for any other entry, and for a claim written
+-- before claims had a nonce, whose call may have left).
+local function claim_of(value)
+  local at, which = string.match(value, '^c:([%d.]+):([ls]):%x+$')
+  return tonumber(at), which
+end
+-- A dead claim gives back the window slot it took: returns that slot ('l' or 's'; '' when a newer message from
+-- the follower has reset that count since), and counts it free in `w`.
+local function give_back(w, which, at)
   local opened, n = w[which], w[which .. 'n']
-  if opened ~= nil and opened <= tonumber(at) and n > 0 then
+  if opened ~= nil and opened <= at and n > 0 then
     w[which .. 'n'] = n - 1
     return which
   end
@@ -62,7 +68,8 @@ local function count(wkey, given, taken)
 end
 """
 # KEYS: ledger, window, pending list, state, throttle
-# ARGV: openid, now, article, lw, lc, sw, sc, expire_at (0: never), claims older than this are dead, limit, ttl
+# ARGV: openid, now, article, lw, lc, sw, sc, expire_at (0: never), claims older than this are dead, limit, ttl,
+#       ':' .. nonce
 # → {slot} or {slot, 'i' (in flight: call now) | 'c' (claimed: wait for the budget)}; 'dup' when the entry
 # is taken, 'busy' when another worker's claim holds it and may still send it. The budget is taken before
 # any other write, so that a script stopped by an error there has changed nothing.
@@ -73,9 +80,10 @@ local w = window(KEYS[2])
 local given, listed = nil, false
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if old then
-  if string.sub(old, 1, 2) ~= 'c:' then return {'dup'} end
-  given = dead_slot(old, w, tonumber(ARGV[9]))
-  if given == nil then return {'busy'} end
+  local at, which = claim_of(old)
+  if at == nil then return {'dup'} end
+  if at >= tonumber(ARGV[9]) then return {'busy'} end
+  given = give_back(w, which, at)
   listed = redis.call('LPOS', KEYS[3], ARGV[3]) ~= false  -- a pending delivery's claim: its article is listed
 end
 local free = slot(w, now, tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]))
@@ -97,22 +105,25 @@ end
 local state = take_budget(KEYS[5], tonumber(ARGV[10]), ARGV[11]) and 'i' or 'c'
 count(KEYS[2], given, free)
 if listed and state == 'i' then redis.call('LREM', KEYS[3], 0, ARGV[3]) end
-redis.call('HSET', KEYS[1], ARGV[1], state .. ':' .. ARGV[2] .. ':' .. free)
+redis.call('HSET', KEYS[1], ARGV[1], state .. ':' .. ARGV[2] .. ':' .. free .. (state == 'c' and ARGV[12] or ''))
 return {free, state}
 """
 # KEYS: ledger, window, pending list, state, throttle
-# ARGV: openid, now, article, lw, lc, sw, sc, claims older than this are dead, limit, ttl  → as CLAIM, or 'gone'
+# ARGV: openid, now, article, lw, lc, sw, sc, claims older than this are dead, limit, ttl, ':' .. nonce
+# → as CLAIM, or 'gone'
 CLAIM_PENDING = _SLOT + """
 local value = redis.call('HGET', KEYS[1], ARGV[1])
 local w = window(KEYS[2])
 local given = nil
 if value ~= 'p' then
-  if not value or string.sub(value, 1, 2) ~= 'c:' then
+  local at, which = false, nil
+  if value then at, which = claim_of(value) end
+  if not at then
     redis.call('LREM', KEYS[3], 0, ARGV[3])
     return {'gone'}
   end
-  given = dead_slot(value, w, tonumber(ARGV[8]))
-  if given == nil then return {'busy'} end
+  if at >= tonumber(ARGV[8]) then return {'busy'} end
+  given = give_back(w, which, at)
 end
 local free = slot(w, tonumber(ARGV[2]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]),
                   tonumber(ARGV[7]))
@@ -127,7 +138,7 @@ end
 local state = take_budget(KEYS[5], tonumber(ARGV[9]), ARGV[10]) and 'i' or 'c'
 count(KEYS[2], given, free)
 if state == 'i' then redis.call('LREM', KEYS[3], 1, ARGV[3]) end
-redis.call('HSET', KEYS[1], ARGV[1], state .. ':' .. ARGV[2] .. ':' .. free)
+redis.call('HSET', KEYS[1], ARGV[1], state .. ':' .. ARGV[2] .. ':' .. free .. (state == 'c' and ARGV[11] or ''))
 if given == nil then redis.call('HINCRBY', KEYS[4], 'pending', -1) end
 return {free, state}
 """
@@ -155,8 +166,9 @@ FORGET_UNKNOWN = """
 local value = redis.call('HGET', KEYS[1], ARGV[1])
 if not value then return 0 end
 local kind, at = string.match(value, '^([i?]):([%d.]+):')
+if kind == nil then kind, at = string.match(value, '^(c):([%d.]+):[ls]$') end  -- a claim without a nonce
 if kind == nil then return 0 end
-if kind == 'i' and tonumber(at) >= tonumber(ARGV[2]) then return 0 end
+if kind ~= '?' and tonumber(at) >= tonumber(ARGV[2]) then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
 if kind == '?' then redis.call('HINCRBY', KEYS[2], 'unknown', -1) end
 return 1
@@ -164,6 +176,7 @@ return 1
 COUNTERS = ("sent", "pending", "dropped", "failed", "expired", "cancelled", "unknown")  # one per final status
 GRACE_DAYS = 2  # the ledger outlives the last moment the article may be delivered by this much
 CRASHED = "crash"  # reason of an in-flight entry never resolved: the worker stopped during the call
+LEGACY = "claim"  # reason of a claim without a nonce never resolved (written before in-flight marks)
 NO_LIMIT = Budget("", 0, 0, 0.0, 0)
 
 
@@ -193,7 +206,7 @@ class Claim:
     openid: str
     slot: str
     state: str = ""
-    entry: str = ""  # the ledger value as claimed (`c:…`): only while it is still there may it go in flight
+    entry: str = ""  # the ledger value as claimed (`c:…:nonce`): only while it is still there may it go in flight
 
     @property
     def send(self) -> bool:
@@ -227,31 +240,31 @@ class Ledger:
     def _dead_before(self, now: float) -> str:
         return f"{now - self.settings.lease_seconds:.3f}"
 
-    def _claimed(self, article: str, openid: str, stamp: str, answer: list) -> Claim:
+    def _claimed(self, article: str, openid: str, stamp: str, nonce: str, answer: list) -> Claim:
         slot = _text(answer[0])
         state = _text(answer[1]) if len(answer) > 1 else ""
-        return Claim(article, openid, slot, state, f"c:{stamp}:{slot}" if state == "c" else "")
+        return Claim(article, openid, slot, state, f"c:{stamp}:{slot}{nonce}" if state == "c" else "")
 
     def claim(self, article: str, openid: str, now: float, *, expire_at: int = 0,
               budget: Budget = NO_LIMIT) -> Claim:
         """Claim a new delivery (or take over a dead claim) and, when `budget` grants a call, put it in flight;
         when the follower's window is shut or full it goes to their pending list."""
-        k, stamp = self.keys, f"{now:.3f}"
+        k, stamp, nonce = self.keys, f"{now:.3f}", f":{secrets.token_hex(4)}"
         answer = self._claim(keys=[k.push_ledger(article), k.window(openid), k.pending(openid), k.push_state(article),
                                    budget.key or k.throttle("none", 0)],
                              args=[openid, stamp, article, *self._windows(), str(expire_at), self._dead_before(now),
-                                   *budget.args])
-        return self._claimed(article, openid, stamp, answer)
+                                   *budget.args, nonce])
+        return self._claimed(article, openid, stamp, nonce, answer)
 
     def claim_pending(self, article: str, openid: str, now: float, *, budget: Budget = NO_LIMIT) -> Claim:
         """Claim the delivery of a pending article (or take over a dead claim of it), if the window has room
         ('gone' if it is no longer pending); in flight when `budget` grants a call."""
-        k, stamp = self.keys, f"{now:.3f}"
+        k, stamp, nonce = self.keys, f"{now:.3f}", f":{secrets.token_hex(4)}"
         answer = self._claim_pending(keys=[k.push_ledger(article), k.window(openid), k.pending(openid),
                                            k.push_state(article), budget.key or k.throttle("none", 0)],
                                      args=[openid, stamp, article, *self._windows(), self._dead_before(now),
-                                           *budget.args])
-        return self._claimed(article, openid, stamp, answer)
+                                           *budget.args, nonce])
+        return self._claimed(article, openid, stamp, nonce, answer)
 
     def launch(self, claim: Claim, now: float, budget: Budget) -> Claim:
         """Put a waiting claim in flight if `budget` grants a call (state 'i'); 'c' to wait again, 'lost' when
@@ -353,7 +366,10 @@ class Ledger:
             elif kind == "i" and float(at) < older_than:
                 found.append(Unknown(openid.decode(), float(at), CRASHED))
             elif kind == "c" and float(at) < older_than:
-                lapsed += 1
+                if ":" in reason:  # slot:nonce: its call never left, the next claim takes it over
+                    lapsed += 1
+                else:
+                    found.append(Unknown(openid.decode(), float(at), LEGACY))
         return sorted(found, key=lambda item: item.at), lapsed
 
     def forget_unknown(self, article: str, openid: str, *, older_than: float) -> bool:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.knowledge.articles import SHANGHAI, Article
-from bot.push.ledger import CRASHED, Unknown
+from bot.push.ledger import CRASHED, LEGACY, Unknown
 from bot.push.runtime import Runtime
 from bot.push.scheduler import waiting_reason
 from bot.subscriptions import distinct_subscribers
@@ -13,6 +13,7 @@ from bot.subscriptions import distinct_subscribers
 # Why a delivery's outcome is unknown, as staff read it (the ledger keeps the short code).
 UNKNOWN_REASONS = {
     CRASHED: "a worker stopped after sending the request, before WeChat's answer came back",
+    LEGACY: "a worker stopped during the call",
     "timeout": "WeChat did not answer in time after the request was sent",
     "dropped": "the connection closed before WeChat's answer arrived",
     "http502": "a gateway in front of WeChat answered 502 after passing the request on",
@@ -41,13 +42,13 @@ class ArticleStatus:
     def in_flight(self) -> int:
         """Claims being sent right now, or waiting for the send rate (a crash's in-flight entries are in
         `unknown` instead; a claim whose call never left is taken over once past the lease)."""
-        crashed = sum(u.reason == CRASHED for u in self.unknown)
+        crashed = sum(u.reason in (CRASHED, LEGACY) for u in self.unknown)
         return max(0, self.counts.get("claimed", 0) - crashed - self.lapsed)
 
     @property
     def unknown_count(self) -> int:
         """Deliveries of unknown outcome (the counter outlives the ledger's entries)."""
-        return self.counts.get("unknown", 0) + sum(u.reason == CRASHED for u in self.unknown)
+        return self.counts.get("unknown", 0) + sum(u.reason in (CRASHED, LEGACY) for u in self.unknown)
 
 
 def beijing(moment: float | datetime) -> str:
