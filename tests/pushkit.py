@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
 import sys
 import time
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
@@ -106,3 +109,32 @@ def cli_env(push_config: Config, redis_url: str) -> dict[str, str]:
 
 
 BOT = [sys.executable, "-c", "from bot.cli import main; main()"]
+
+
+def wait_for(condition, *, timeout: float = 90.0, what: str = "") -> None:
+    """Poll `condition` until it holds (a generous bound: it only proves that nothing hangs)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a process the test started (SIGTERM, then SIGKILL)."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def received(fake: FakeWeChat, people: list[str]) -> Counter:
+    """How many messages each follower received from the fake."""
+    return Counter({p: len(fake.received.get(p, [])) for p in people})
+
+
+def ledger_of(rt: Runtime, article_id: str) -> dict[str, str]:
+    """The article's ledger entries, openid → value."""
+    return {k.decode(): v.decode() for k, v in rt.redis.hgetall(rt.keys.push_ledger(article_id)).items()}

@@ -52,11 +52,20 @@ def test_list_shows_each_article_with_status_and_counts(bot, rt, fake, push_know
     assert "followers who wrote in the last 48 hours (reachable now): 3" in out
 
 
-def test_list_names_deliveries_left_unknown_by_a_crash(bot, rt, push_knowledge):
+def test_list_names_deliveries_left_in_flight_by_a_crash_but_not_claims_whose_call_never_left(bot, rt,
+                                                                                               push_knowledge):
     kit.write_article(push_knowledge, "crashed", topics=["tourism"])
-    rt.redis.hset(rt.keys.push_ledger("crashed"), "oUNKNOWN00000000000000000000", f"c:{time.time() - 3600:.3f}:l")
+    long_ago = time.time() - 3600
+    rt.redis.hset(rt.keys.push_ledger("crashed"), mapping={
+        "oUNKNOWN00000000000000000000": f"i:{long_ago:.3f}:l",
+        "oNEVERSENT000000000000000000": f"c:{long_ago:.3f}:l:0a1b2c3d",
+        "oOLDCLAIM0000000000000000000": f"c:{long_ago:.3f}:s",  # written before claims were marked in flight
+    })
     out = bot("push", "list", "--unknown").output
-    assert "1 deliveries have an unknown outcome" in out and "oUNKNOWN00000000000000000000" in out
+    assert "2 deliveries have an unknown outcome" in out and "oUNKNOWN00000000000000000000" in out
+    assert "after sending the request" in out
+    assert "oOLDCLAIM0000000000000000000" in out and "a worker stopped during the call" in out
+    assert "oNEVERSENT000000000000000000" not in out and "1 owed again" in out
 
 
 def test_preview_shows_the_card_and_the_mass_text(bot, rt, push_knowledge):

@@ -2,22 +2,28 @@
 
 Each fan-out has a generation number. The scheduler starts a new generation when an article is due, not
 finished, and nobody has touched its lease for a while (a worker crashed): the new generation scans the
-subscribers again, and the ledger skips everyone already claimed, so a restart sends nothing twice.
+subscribers again, and the ledger skips everyone already claimed, so a restart sends nothing twice; a claim
+whose call never left (its worker died waiting for the send budget) is taken over once it is older than the
+lease. A batch that met a claim it could not take over yet is not counted done, so the article is not reported
+sent while that delivery is still owed.
 """
 from __future__ import annotations
 
 import logging
 
+from bot.knowledge.articles import Article
 from bot.push import runtime as rt_module
-from bot.push.channels import Outcome, send_news
+from bot.push.channels import Outcome, call_with_retries, send_news
 from bot.push.ledger import Claim, ledger_expiry
 from bot.push.queue import enqueue
-from bot.push.throttle import Throttle
+from bot.push.throttle import Budget, Throttle
 from bot.unanswered import hash_openid
 
 log = logging.getLogger(__name__)
 CHANNEL = "customer"
 CHECK_EVERY = 50  # deliveries between two looks at the lease and the channel's pause/stop
+LOST = Outcome("lost", message="another worker took the claim over: not this one's to send")
+HELD = Outcome("held", message="no access_token after waiting for the send budget: the claim lapses")
 
 # KEYS: state   ARGV: gen, batches (or '' when called by a batch)   → 1 when the article is complete now
 FINISH = """
@@ -93,21 +99,61 @@ def deliver_batch(article_id: str, gen: int, openids: list[str]) -> None:
         return
     ledger, throttle = rt.ledger(), Throttle(rt.store, CHANNEL, rt.settings.rate)
     expire_at = ledger_expiry(article, rt.settings)
+    held_elsewhere = False
     for index, openid in enumerate(openids):
         if index % CHECK_EVERY == 0:
             touch(rt, article_id)
             if rt.blocked(CHANNEL):
                 return  # not counted as done: a later generation delivers the rest
-        claim = ledger.claim(article_id, openid, rt.clock(), expire_at=expire_at)
+        if not token_ready(rt):
+            return
+        budget = throttle.budget()
+        claim = ledger.claim(article_id, openid, rt.clock(), expire_at=expire_at, budget=budget)
         if claim.slot == "behind":
             queue_pending_delivery(rt, openid)
+        held_elsewhere |= claim.slot == "busy"
         if not claim.send:
             continue
-        throttle.wait()
-        outcome = send_news(rt.client, article, openid, rt.settings.retry_delays)
+        outcome = launch_and_send(rt, claim, article, throttle, budget)
         if not settle(rt, claim, outcome, was_pending=False):
             return
+    if held_elsewhere:
+        # Another worker's claim (or a dead worker's, not yet past the lease) holds a delivery: the article is
+        # not finished until a later generation has seen it sent or taken it over.
+        return
     _finish(rt, article_id, gen, "")
+
+
+def token_ready(rt: rt_module.Runtime) -> bool:
+    """Have the access_token in hand before a claim, so that nothing but the HTTP request follows the in-flight
+    mark; False (the channel is paused or stopped) when no token can be had now."""
+    outcome = call_with_retries(lambda: {"access_token": rt.client.access_token}, rt.settings.retry_delays,
+                                idempotent=True)  # fetching a token twice sends nothing to a follower
+    if outcome.kind == "sent":
+        return True
+    if outcome.kind not in ("pause", "stop"):  # any other refusal of a token: nothing can go out for now
+        outcome = Outcome("later", outcome.errcode, outcome.message, reason=outcome.reason)
+    hold_channel(rt, outcome)
+    return False
+
+
+def launch_and_send(rt: rt_module.Runtime, claim: Claim, article: Article, throttle: Throttle,
+                    budget: Budget) -> Outcome:
+    """Wait for the send rate's budget until the claim is in flight, then make the call.
+
+    Outcome LOST: another worker took the claim over meanwhile (this one must not call); HELD: no token after
+    the wait, the channel is held and the claim is left to lapse (a later claim takes it over).
+    """
+    ledger = rt.ledger()
+    while not claim.in_flight:
+        throttle.sleep_past(budget)
+        if not token_ready(rt):  # read again (from the cache, mostly): the wait may have outlived it
+            return HELD
+        budget = throttle.budget()
+        claim = ledger.launch(claim, rt.clock(), budget)
+        if claim.state == "lost":
+            return LOST
+    return send_news(rt.client, article, claim.openid, rt.settings.retry_delays)
 
 
 def settle(rt: rt_module.Runtime, claim: Claim, outcome: Outcome, *, was_pending: bool) -> bool:
@@ -131,27 +177,37 @@ def settle(rt: rt_module.Runtime, claim: Claim, outcome: Outcome, *, was_pending
         ledger.unknown(claim, at=rt.clock(), reason=outcome.reason or "unknown")
         log.error("article %s to follower %s: outcome unknown (%s); it is not sent again unless staff resend it",
                   claim.article, hash_openid(claim.openid), outcome.message)
-    elif outcome.kind == "later":
+    elif outcome.kind == "held":
+        return False
+    elif outcome.kind in ("later", "pause", "stop"):
         ledger.release(claim, was_pending=was_pending)
-        if was_pending:  # nothing else would wake this follower's list before they write again
-            wake = rt.keys.pending_wake(CHANNEL)
-            rt.redis.sadd(wake, claim.openid)
-            rt.redis.expire(wake, int(rt.settings.pending_max_days * 86400) or 30 * 86400)
+        if outcome.kind == "later" and was_pending:
+            wake_later(rt, claim.openid)
+        hold_channel(rt, outcome)
+        return False
+    return True  # sent, recorded, or LOST (another worker's now)
+
+
+def hold_channel(rt: rt_module.Runtime, outcome: Outcome) -> None:
+    """Pause the channel after an outage ('later', resumed by itself) or 45009 ('pause'), or stop it ('stop')."""
+    if outcome.kind == "later":
         until = rt.back_off(CHANNEL, f"WeChat did not take the call ({outcome.message})")
         log.warning("customer-service channel paused until %s (Beijing): %s", rt_module.beijing_time(until),
                     outcome.message)
-        return False
     elif outcome.kind == "pause":
-        ledger.release(claim, was_pending=was_pending)
         until = rt.pause(CHANNEL, f"45009 daily quota reached ({outcome.message})")
         log.warning("customer-service channel paused until %s: %s", until, outcome.message)
-        return False
-    elif outcome.kind == "stop":
-        ledger.release(claim, was_pending=was_pending)
+    else:
         rt.stop(CHANNEL, outcome.message)
         log.error("customer-service channel stopped: %s", outcome.message)
-        return False
-    return True
+
+
+def wake_later(rt: rt_module.Runtime, openid: str) -> None:
+    """Deliver the follower's pending list again once the channel is back (the scheduler's next tick): nothing
+    else would before they write again."""
+    wake = rt.keys.pending_wake(CHANNEL)
+    rt.redis.sadd(wake, openid)
+    rt.redis.expire(wake, int(rt.settings.pending_max_days * 86400) or 30 * 86400)
 
 
 def queue_pending_delivery(rt: rt_module.Runtime, openid: str) -> None:

@@ -1,7 +1,15 @@
 """The delivery ledger: one entry per (article, follower), claimed before the API call, resolved after it.
 
 Ledger values (hash `push:{article}:ledger`, openid → status):
-  c:<time>:<slot>  claimed: the call is under way, or a crash left its outcome unknown (never sent again)
+  c:<time>:<slot>:<nonce>  claimed, the call not made yet (its worker waits for the send rate's budget).
+                   Nothing has left: a claim older than PUSH_LEASE_SECONDS (its worker was killed or lost Redis)
+                   is taken over by the next claim of the delivery (a later fan-out generation, or the follower's
+                   pending delivery), which gives back the window slot the dead claim took and delivers it. A
+                   claim without a nonce (`c:<time>:<slot>`) was written before claims were marked in flight: its
+                   call may have left, so it stays unknown like an `i:` entry
+  i:<time>:<slot>  in flight: put there by the same script that grants the send budget, once the access_token is
+                   in hand, so that only the HTTP request follows. Older than the lease, its worker stopped during
+                   the call: WeChat may have the message, so it is never sent again by itself (unknown)
   ?:<time>:<why>   unknown: the request left and its answer was lost (why: timeout, dropped, http504…);
                    never sent again unless staff ask for it (`bot push resend ID --unknown`)
   s  sent          p  pending (outside the window or over the count: sent when the follower writes again)
@@ -10,39 +18,80 @@ Ledger values (hash `push:{article}:ledger`, openid → status):
 The claim also takes one message from the follower's sending window (see bot/push/window.py), atomically,
 and sets the ledger's expiry: PUSH_PENDING_MAX_DAYS + 2 days after the article's publish time, when nothing
 can deliver it any more (so no entry that guards against a duplicate disappears while it still matters).
+A pending delivery's article stays in the follower's pending list until its entry goes in flight, so that a
+claim its worker never got to send is found there again.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, replace
 
 from bot.knowledge.articles import Article
 from bot.push.settings import PushSettings
+from bot.push.throttle import BUDGET_LUA, Budget
 from bot.store import Store
 
-_SLOT = """
-local function slot(wkey, now, lw, lc, sw, sc)
+_SLOT = BUDGET_LUA + """
+local function window(wkey)
   local w = redis.call('HMGET', wkey, 'l', 'ln', 's', 'sn')
-  local l, ln, s, sn = tonumber(w[1]), tonumber(w[2]) or 0, tonumber(w[3]), tonumber(w[4]) or 0
-  local lopen = l ~= nil and now - l < lw
-  local sopen = s ~= nil and now - s < sw
-  if lopen and ln < lc then return 'l' end
-  if sopen and sn < sc then return 's' end
+  return {l = tonumber(w[1]), ln = tonumber(w[2]) or 0, s = tonumber(w[3]), sn = tonumber(w[4]) or 0}
+end
+local function slot(w, now, lw, lc, sw, sc)
+  local lopen = w.l ~= nil and now - w.l < lw
+  local sopen = w.s ~= nil and now - w.s < sw
+  if lopen and w.ln < lc then return 'l' end
+  if sopen and w.sn < sc then return 's' end
   if lopen or sopen then return 'full' end
   return 'closed'
 end
-local function take(wkey, which)
-  redis.call('HINCRBY', wkey, which == 'l' and 'ln' or 'sn', 1)
+-- A claim whose call never left: its time and window slot (nil for any other entry, and for a claim written
+-- before claims had a nonce, whose call may have left).
+local function claim_of(value)
+  local at, which = string.match(value, '^c:([%d.]+):([ls]):%x+$')
+  return tonumber(at), which
+end
+-- A dead claim gives back the window slot it took: returns that slot ('l' or 's'; '' when a newer message from
+-- the follower has reset that count since), and counts it free in `w`.
+local function give_back(w, which, at)
+  local opened, n = w[which], w[which .. 'n']
+  if opened ~= nil and opened <= at and n > 0 then
+    w[which .. 'n'] = n - 1
+    return which
+  end
+  return ''
+end
+-- Write the window counts: one message given back by a dead claim (`given`), one taken (`taken`).
+local function count(wkey, given, taken)
+  if given == taken then return end
+  if given ~= nil and given ~= '' then redis.call('HINCRBY', wkey, given .. 'n', -1) end
+  if taken ~= '' then redis.call('HINCRBY', wkey, taken .. 'n', 1) end
 end
 """
-# KEYS: ledger, window, pending list, state   ARGV: openid, now, article, lw, lc, sw, sc, expire_at (0: never)
-# HSETNX is the claim: whoever sets the entry first owns the delivery; a later scan finds it and skips.
+# KEYS: ledger, window, pending list, state, throttle
+# ARGV: openid, now, article, lw, lc, sw, sc, expire_at (0: never), claims older than this are dead, limit, ttl,
+#       ':' .. nonce
+# → {slot} or {slot, 'i' (in flight: call now) | 'c' (claimed: wait for the budget)}; 'dup' when the entry
+# is taken, 'busy' when another worker's claim holds it and may still send it. The budget is taken before
+# any other write, so that a script stopped by an error there has changed nothing.
 CLAIM = _SLOT + """
 local now = tonumber(ARGV[2])
 if ARGV[8] ~= '0' then redis.call('EXPIREAT', KEYS[1], ARGV[8]) end
-local free = slot(KEYS[2], now, tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]))
-local behind = redis.call('LLEN', KEYS[3]) > 0
+local w = window(KEYS[2])
+local given, listed = nil, false
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if old then
+  local at, which = claim_of(old)
+  if at == nil then return {'dup'} end
+  if at >= tonumber(ARGV[9]) then return {'busy'} end
+  given = give_back(w, which, at)
+  listed = redis.call('LPOS', KEYS[3], ARGV[3]) ~= false  -- a pending delivery's claim: its article is listed
+end
+local free = slot(w, now, tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]))
+local behind = redis.call('LLEN', KEYS[3]) > (listed and 1 or 0)
 if behind or free == 'full' or free == 'closed' then
-  if redis.call('HSETNX', KEYS[1], ARGV[1], 'p') == 0 then return 'dup' end
+  count(KEYS[2], given, '')
+  redis.call('HSET', KEYS[1], ARGV[1], 'p')
+  if listed then redis.call('LREM', KEYS[3], 0, ARGV[3]) end
   redis.call('RPUSH', KEYS[3], ARGV[3])
   if ARGV[8] ~= '0' and redis.call('TTL', KEYS[3]) < tonumber(ARGV[8]) - now then
     redis.call('EXPIREAT', KEYS[3], ARGV[8])
@@ -50,26 +99,57 @@ if behind or free == 'full' or free == 'closed' then
     redis.call('PERSIST', KEYS[3])
   end
   redis.call('HINCRBY', KEYS[4], 'pending', 1)
-  if behind and (free == 'l' or free == 's') then return 'behind' end
-  return free
+  if behind and (free == 'l' or free == 's') then return {'behind'} end
+  return {free}
 end
-if redis.call('HSETNX', KEYS[1], ARGV[1], 'c:' .. ARGV[2] .. ':' .. free) == 0 then return 'dup' end
-take(KEYS[2], free)
-return free
+local state = take_budget(KEYS[5], tonumber(ARGV[10]), ARGV[11]) and 'i' or 'c'
+count(KEYS[2], given, free)
+if listed and state == 'i' then redis.call('LREM', KEYS[3], 0, ARGV[3]) end
+redis.call('HSET', KEYS[1], ARGV[1], state .. ':' .. ARGV[2] .. ':' .. free .. (state == 'c' and ARGV[12] or ''))
+return {free, state}
 """
+# KEYS: ledger, window, pending list, state, throttle
+# ARGV: openid, now, article, lw, lc, sw, sc, claims older than this are dead, limit, ttl, ':' .. nonce
+# → as CLAIM, or 'gone'
 CLAIM_PENDING = _SLOT + """
-if redis.call('HGET', KEYS[1], ARGV[1]) ~= 'p' then
-  redis.call('LREM', KEYS[3], 0, ARGV[3])
-  return 'gone'
+local value = redis.call('HGET', KEYS[1], ARGV[1])
+local w = window(KEYS[2])
+local given = nil
+if value ~= 'p' then
+  local at, which = false, nil
+  if value then at, which = claim_of(value) end
+  if not at then
+    redis.call('LREM', KEYS[3], 0, ARGV[3])
+    return {'gone'}
+  end
+  if at >= tonumber(ARGV[8]) then return {'busy'} end
+  given = give_back(w, which, at)
 end
-local free = slot(KEYS[2], tonumber(ARGV[2]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]),
+local free = slot(w, tonumber(ARGV[2]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]),
                   tonumber(ARGV[7]))
-if free == 'full' or free == 'closed' then return free end
-take(KEYS[2], free)
-redis.call('LREM', KEYS[3], 1, ARGV[3])
-redis.call('HSET', KEYS[1], ARGV[1], 'c:' .. ARGV[2] .. ':' .. free)
-redis.call('HINCRBY', KEYS[4], 'pending', -1)
-return free
+if free == 'full' or free == 'closed' then
+  if given ~= nil then  -- a dead claim: owed again as pending (its article is still listed)
+    count(KEYS[2], given, '')
+    redis.call('HSET', KEYS[1], ARGV[1], 'p')
+    redis.call('HINCRBY', KEYS[4], 'pending', 1)
+  end
+  return {free}
+end
+local state = take_budget(KEYS[5], tonumber(ARGV[9]), ARGV[10]) and 'i' or 'c'
+count(KEYS[2], given, free)
+if state == 'i' then redis.call('LREM', KEYS[3], 1, ARGV[3]) end
+redis.call('HSET', KEYS[1], ARGV[1], state .. ':' .. ARGV[2] .. ':' .. free .. (state == 'c' and ARGV[11] or ''))
+if given == nil then redis.call('HINCRBY', KEYS[4], 'pending', -1) end
+return {free, state}
+"""
+# KEYS: ledger, pending list, throttle   ARGV: openid, the claim (c:…), now, slot, article, limit, ttl
+# → 'i' (in flight: call now), 'c' (the budget is spent: wait), 'lost' (taken over: do not call)
+LAUNCH = BUDGET_LUA + """
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 'lost' end
+if not take_budget(KEYS[3], tonumber(ARGV[6]), ARGV[7]) then return 'c' end
+redis.call('LREM', KEYS[2], 1, ARGV[5])
+redis.call('HSET', KEYS[1], ARGV[1], 'i:' .. ARGV[3] .. ':' .. ARGV[4])
+return 'i'
 """
 # KEYS: ledger, pending list, state   ARGV: openid, article, new status, counter
 SETTLE_PENDING = """
@@ -80,21 +160,24 @@ redis.call('HINCRBY', KEYS[3], 'pending', -1)
 redis.call('HINCRBY', KEYS[3], ARGV[4], 1)
 return 1
 """
-# KEYS: ledger, state   ARGV: openid, claims older than this (unix time) count as unknown
+# KEYS: ledger, state   ARGV: openid, in-flight entries older than this (unix time) count as unknown
 # Makes an unknown delivery owed again: the entry goes, so the next fan-out generation claims it anew.
 FORGET_UNKNOWN = """
 local value = redis.call('HGET', KEYS[1], ARGV[1])
 if not value then return 0 end
-local kind, at = string.match(value, '^([c?]):([%d.]+):')
+local kind, at = string.match(value, '^([i?]):([%d.]+):')
+if kind == nil then kind, at = string.match(value, '^(c):([%d.]+):[ls]$') end  -- a claim without a nonce
 if kind == nil then return 0 end
-if kind == 'c' and tonumber(at) >= tonumber(ARGV[2]) then return 0 end
+if kind ~= '?' and tonumber(at) >= tonumber(ARGV[2]) then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
 if kind == '?' then redis.call('HINCRBY', KEYS[2], 'unknown', -1) end
 return 1
 """
 COUNTERS = ("sent", "pending", "dropped", "failed", "expired", "cancelled", "unknown")  # one per final status
 GRACE_DAYS = 2  # the ledger outlives the last moment the article may be delivered by this much
-CRASHED = "crash"  # reason of a claim never resolved: the worker stopped during the call
+CRASHED = "crash"  # reason of an in-flight entry never resolved: the worker stopped during the call
+LEGACY = "claim"  # reason of a claim without a nonce never resolved (written before in-flight marks)
+NO_LIMIT = Budget("", 0, 0, 0.0, 0)
 
 
 def ledger_expiry(article: Article, settings: PushSettings) -> int:
@@ -115,15 +198,27 @@ class Unknown:
 
 @dataclass(frozen=True)
 class Claim:
-    """The outcome of a claim: `slot` 'l'/'s' means send now; anything else means do not call the API."""
+    """The outcome of a claim: `slot` 'l'/'s' means it is this worker's to send; anything else means do not call
+    the API ('busy': another worker's claim, which may still send it). `state` 'i': in flight, make the call
+    now; 'c': claimed, waiting for the send rate's budget (`Ledger.launch`); 'lost': taken over meanwhile."""
 
     article: str
     openid: str
     slot: str
+    state: str = ""
+    entry: str = ""  # the ledger value as claimed (`c:…:nonce`): only while it is still there may it go in flight
 
     @property
     def send(self) -> bool:
-        return self.slot in ("l", "s")
+        return self.slot in ("l", "s") and self.state != "lost"
+
+    @property
+    def in_flight(self) -> bool:
+        return self.state == "i"
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 class Ledger:
@@ -134,6 +229,7 @@ class Ledger:
         self.settings = settings or PushSettings()
         self._claim = self.redis.register_script(CLAIM)
         self._claim_pending = self.redis.register_script(CLAIM_PENDING)
+        self._launch = self.redis.register_script(LAUNCH)
         self._settle_pending = self.redis.register_script(SETTLE_PENDING)
         self._forget_unknown = self.redis.register_script(FORGET_UNKNOWN)
 
@@ -141,20 +237,43 @@ class Ledger:
         s = self.settings
         return [s.long_window, s.long_count, s.short_window, s.short_count]
 
-    def claim(self, article: str, openid: str, now: float, *, expire_at: int = 0) -> Claim:
-        """Claim a new delivery; when the follower's window is shut or full it goes to their pending list."""
-        k = self.keys
-        slot = self._claim(keys=[k.push_ledger(article), k.window(openid), k.pending(openid), k.push_state(article)],
-                           args=[openid, f"{now:.3f}", article, *self._windows(), str(expire_at)])
-        return Claim(article, openid, slot.decode() if isinstance(slot, bytes) else slot)
+    def _dead_before(self, now: float) -> str:
+        return f"{now - self.settings.lease_seconds:.3f}"
 
-    def claim_pending(self, article: str, openid: str, now: float) -> Claim:
-        """Claim the delivery of a pending article, if the window has room ('gone' if it is no longer pending)."""
+    def _claimed(self, article: str, openid: str, stamp: str, nonce: str, answer: list) -> Claim:
+        slot = _text(answer[0])
+        state = _text(answer[1]) if len(answer) > 1 else ""
+        return Claim(article, openid, slot, state, f"c:{stamp}:{slot}{nonce}" if state == "c" else "")
+
+    def claim(self, article: str, openid: str, now: float, *, expire_at: int = 0,
+              budget: Budget = NO_LIMIT) -> Claim:
+        """Claim a new delivery (or take over a dead claim) and, when `budget` grants a call, put it in flight;
+        when the follower's window is shut or full it goes to their pending list."""
+        k, stamp, nonce = self.keys, f"{now:.3f}", f":{secrets.token_hex(4)}"
+        answer = self._claim(keys=[k.push_ledger(article), k.window(openid), k.pending(openid), k.push_state(article),
+                                   budget.key or k.throttle("none", 0)],
+                             args=[openid, stamp, article, *self._windows(), str(expire_at), self._dead_before(now),
+                                   *budget.args, nonce])
+        return self._claimed(article, openid, stamp, nonce, answer)
+
+    def claim_pending(self, article: str, openid: str, now: float, *, budget: Budget = NO_LIMIT) -> Claim:
+        """Claim the delivery of a pending article (or take over a dead claim of it), if the window has room
+        ('gone' if it is no longer pending); in flight when `budget` grants a call."""
+        k, stamp, nonce = self.keys, f"{now:.3f}", f":{secrets.token_hex(4)}"
+        answer = self._claim_pending(keys=[k.push_ledger(article), k.window(openid), k.pending(openid),
+                                           k.push_state(article), budget.key or k.throttle("none", 0)],
+                                     args=[openid, stamp, article, *self._windows(), self._dead_before(now),
+                                           *budget.args, nonce])
+        return self._claimed(article, openid, stamp, nonce, answer)
+
+    def launch(self, claim: Claim, now: float, budget: Budget) -> Claim:
+        """Put a waiting claim in flight if `budget` grants a call (state 'i'); 'c' to wait again, 'lost' when
+        another worker took it over meanwhile (this one must not call)."""
         k = self.keys
-        slot = self._claim_pending(keys=[k.push_ledger(article), k.window(openid), k.pending(openid),
-                                         k.push_state(article)],
-                                   args=[openid, f"{now:.3f}", article, *self._windows()])
-        return Claim(article, openid, slot.decode() if isinstance(slot, bytes) else slot)
+        state = self._launch(keys=[k.push_ledger(claim.article), k.pending(claim.openid),
+                                   budget.key or k.throttle("none", 0)],
+                             args=[claim.openid, claim.entry, f"{now:.3f}", claim.slot, claim.article, *budget.args])
+        return replace(claim, state=_text(state))
 
     def _resolve(self, claim: Claim, status: str, counter: str | None, *, refund: bool = False,
                  pending_front: bool = False) -> None:
@@ -170,6 +289,7 @@ class Ledger:
             pipe.hincrby(k.window(claim.openid), "ln" if claim.slot == "l" else "sn", -1)
             pipe.expire(k.window(claim.openid), self.settings.long_window + 3600)  # it may have lapsed meanwhile
         if pending_front:
+            pipe.lrem(k.pending(claim.openid), 0, claim.article)  # listed once, whatever state it left
             pipe.lpush(k.pending(claim.openid), claim.article)
         pipe.execute()
 
@@ -219,8 +339,8 @@ class Ledger:
         self.redis.delete(self.keys.pending(openid))
 
     def counts(self, article: str) -> dict[str, int]:
-        """The article's counters (sent, pending…), and `claimed`: entries in no final status (in flight or
-        left unknown by a crash), i.e. the ledger's size less every counter."""
+        """The article's counters (sent, pending…), and `claimed`: entries in no final status (claimed, in
+        flight, or left in flight by a crash), i.e. the ledger's size less every counter."""
         pipe = self.redis.pipeline(transaction=False)
         pipe.hmget(self.keys.push_state(article), list(COUNTERS))
         pipe.hlen(self.keys.push_ledger(article))
@@ -230,17 +350,27 @@ class Ledger:
         return counts
 
     def unresolved(self, article: str, *, older_than: float) -> list[Unknown]:
-        """Deliveries of unknown outcome: answers lost (with their reason), and claims older than `older_than`
-        (unix time) never resolved, because a worker stopped during the call."""
-        found = []
+        """Deliveries of unknown outcome: answers lost (with their reason), and entries put in flight before
+        `older_than` (unix time) and never resolved, because a worker stopped during the call. A claim whose
+        call never left (`c:`) is not one of them: the next claim of the delivery takes it over."""
+        return self.outstanding(article, older_than=older_than)[0]
+
+    def outstanding(self, article: str, *, older_than: float) -> tuple[list[Unknown], int]:
+        """`unresolved`, and how many claims older than `older_than` never made their call (owed again)."""
+        found, lapsed = [], 0
         for openid, value in self.redis.hscan_iter(self.keys.push_ledger(article), count=1000):
             kind, _, rest = value.decode().partition(":")
             at, _, reason = rest.partition(":")
             if kind == "?":
                 found.append(Unknown(openid.decode(), float(at), reason))
-            elif kind == "c" and float(at) < older_than:
+            elif kind == "i" and float(at) < older_than:
                 found.append(Unknown(openid.decode(), float(at), CRASHED))
-        return sorted(found, key=lambda item: item.at)
+            elif kind == "c" and float(at) < older_than:
+                if ":" in reason:  # slot:nonce: its call never left, the next claim takes it over
+                    lapsed += 1
+                else:
+                    found.append(Unknown(openid.decode(), float(at), LEGACY))
+        return sorted(found, key=lambda item: item.at), lapsed
 
     def forget_unknown(self, article: str, openid: str, *, older_than: float) -> bool:
         """Make an unknown delivery owed again (staff asked to resend it); False if it is not unknown."""

@@ -4,8 +4,7 @@ from __future__ import annotations
 import logging
 
 from bot.push import runtime as rt_module
-from bot.push.channels import send_news
-from bot.push.fanout import CHANNEL, settle
+from bot.push.fanout import CHANNEL, launch_and_send, settle, token_ready, wake_later
 from bot.push.throttle import Throttle
 from bot.unanswered import hash_openid
 
@@ -45,13 +44,21 @@ def _deliver(rt: rt_module.Runtime, openid: str) -> int:
             continue
         if rt.blocked(CHANNEL):
             break
-        claim = ledger.claim_pending(article_id, openid, rt.clock())
+        if not token_ready(rt):
+            wake_later(rt, openid)
+            break
+        budget = throttle.budget()
+        claim = ledger.claim_pending(article_id, openid, rt.clock(), budget=budget)
+        if claim.slot == "busy":  # a dead worker's claim, not yet past the lease: a later run takes it over
+            wake_later(rt, openid)
+            continue
         if claim.slot == "gone":
             continue
         if not claim.send:
             break  # the window is shut or full: the rest waits for the next message
-        throttle.wait()
-        outcome = send_news(rt.client, article, openid, rt.settings.retry_delays)
+        outcome = launch_and_send(rt, claim, article, throttle, budget)
+        if outcome.kind == "held":
+            wake_later(rt, openid)  # its claim lapses, and a later run takes it over
         if not settle(rt, claim, outcome, was_pending=True) or outcome.kind in ("defer", "drop"):
             break
         sent += outcome.kind == "sent"

@@ -5,14 +5,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.knowledge.articles import SHANGHAI, Article
-from bot.push.ledger import CRASHED, Unknown
+from bot.push.ledger import CRASHED, LEGACY, Unknown
 from bot.push.runtime import Runtime
 from bot.push.scheduler import waiting_reason
 from bot.subscriptions import distinct_subscribers
 
 # Why a delivery's outcome is unknown, as staff read it (the ledger keeps the short code).
 UNKNOWN_REASONS = {
-    CRASHED: "a worker stopped during the call",
+    CRASHED: "a worker stopped after sending the request, before WeChat's answer came back",
+    LEGACY: "a worker stopped during the call",
     "timeout": "WeChat did not answer in time after the request was sent",
     "dropped": "the connection closed before WeChat's answer arrived",
     "http502": "a gateway in front of WeChat answered 502 after passing the request on",
@@ -35,16 +36,19 @@ class ArticleStatus:
     counts: dict[str, int]
     unknown: list[Unknown] = field(default_factory=list)
     note: str = ""
+    lapsed: int = 0  # claims whose worker stopped before making the call: owed again, sent by the next run
 
     @property
     def in_flight(self) -> int:
-        """Claims being sent right now (a crash's claims are in `unknown` instead)."""
-        return max(0, self.counts.get("claimed", 0) - sum(u.reason == CRASHED for u in self.unknown))
+        """Claims being sent right now, or waiting for the send rate (a crash's in-flight entries are in
+        `unknown` instead; a claim whose call never left is taken over once past the lease)."""
+        crashed = sum(u.reason in (CRASHED, LEGACY) for u in self.unknown)
+        return max(0, self.counts.get("claimed", 0) - crashed - self.lapsed)
 
     @property
     def unknown_count(self) -> int:
         """Deliveries of unknown outcome (the counter outlives the ledger's entries)."""
-        return self.counts.get("unknown", 0) + sum(u.reason == CRASHED for u in self.unknown)
+        return self.counts.get("unknown", 0) + sum(u.reason in (CRASHED, LEGACY) for u in self.unknown)
 
 
 def beijing(moment: float | datetime) -> str:
@@ -75,10 +79,13 @@ def article_status(rt: Runtime, article: Article) -> ArticleStatus:
             status = stored if stored in ("sending", "queued", "failed") else "due"
     subscribers = distinct_subscribers(rt.store, article.topics)
     counts = rt.ledger().counts(article.id)
-    unknown = []
+    unknown, lapsed = [], 0
     if counts.get("claimed") or counts.get("unknown"):
-        unknown = rt.ledger().unresolved(article.id, older_than=now - rt.settings.lease_seconds)
-    return ArticleStatus(article, status, subscribers, counts, unknown, note)
+        unknown, lapsed = rt.ledger().outstanding(article.id, older_than=now - rt.settings.lease_seconds)
+    if lapsed:
+        note = "; ".join(filter(None, [note, f"{lapsed} owed again: a worker stopped before sending them, "
+                                             "the next run sends them"]))
+    return ArticleStatus(article, status, subscribers, counts, unknown, note, lapsed)
 
 
 def all_statuses(rt: Runtime) -> list[ArticleStatus]:
