@@ -84,8 +84,9 @@ class Engine:
             rendered = self.replies.once(dedup_key(self.store, message), produce,
                                          reads=(lambda pipe: pipe.hgetall(session_key),), guard=guard)
             # One INFO line per message, from what the handlers recorded; a retry answered from the cache has none.
-            what = summary(traces[-1]) if traces else "handler=- decision=retry entry=-"
-            log.info("POST /wechat %s %s ms=%.1f", kind_of(message), what, (time.perf_counter() - started) * 1000)
+            if log.isEnabledFor(logging.INFO):  # the summary is built only when someone reads it
+                what = summary(traces[-1]) if traces else "handler=- decision=retry entry=-"
+                log.info("POST /wechat %s %s ms=%.1f", kind_of(message), what, (time.perf_counter() - started) * 1000)
         return rendered
 
     def answer(self, message: BaseMessage, *, trace: dict | None = None) -> Reply:
