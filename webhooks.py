@@ -7,12 +7,12 @@ import re
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from bot.config import Config
-from bot.engine import Engine
-from bot.logs import ensure_logging
-from bot.replay import SignatureRecords
-from bot.store import Store
-from bot.wechat import BadRequest, Forbidden
+from bot.app import build_engine
+from bot.infra.config import Config
+from bot.infra.logs import ensure_logging
+from bot.infra.store import Store
+from bot.wechat.protocol import BadRequest, Forbidden
+from bot.wechat.replay import SignatureRecords
 
 log = logging.getLogger("webhooks")
 XML = "application/xml; charset=utf-8"
@@ -25,7 +25,7 @@ def create_app(config: Config | None = None, *, store: Store | None = None) -> F
     """The app factory: one engine per process, built from the environment unless given a config."""
     ensure_logging()  # a server started without `bot` or our gunicorn logger still logs time and level
     config = config or Config.from_env()
-    engine = Engine.build(config, store=store)
+    engine = build_engine(config, store=store)
     app = Flask(__name__, static_folder=None)  # no /static route: the bot serves no files
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions["clairbot"] = engine

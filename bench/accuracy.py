@@ -2,7 +2,7 @@
 
     python bench/accuracy.py [--split test|dev] [--failures]
 
-Systems: the product (bot.ask.explain on the real knowledge); WeChat's built-in keyword auto-reply (one
+Systems: the product (bot.staff.ask.explain on the real knowledge); WeChat's built-in keyword auto-reply (one
 "contains" rule per entry, first matching rule answers); plain rapidfuzz WRatio on the raw text against every
 standard and similar question, answering above a threshold chosen on the dev split.
 """
@@ -132,8 +132,8 @@ class RawWRatio:
 
 
 def product_system(knowledge: object) -> System:
-    """The real matcher and handler chain through bot.ask.explain."""
-    from bot.ask import explain
+    """The real matcher and handler chain through bot.staff.ask.explain."""
+    from bot.staff.ask import explain
 
     def answer(text: str) -> Outcome:
         result = explain(text, knowledge)

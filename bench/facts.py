@@ -85,7 +85,7 @@ class FactCheck:
 
 def check_fact(fact: dict, knowledge: object, pages: dict[str, list[str]]) -> FactCheck:
     """Ask the bot the fact's question; the direct answer (reply, 更多 pages) must contain every string."""
-    from bot.ask import explain
+    from bot.staff.ask import explain
 
     result = explain(fact["ask"], knowledge)
     entry = result.get("entry")

@@ -33,7 +33,7 @@ def fold_of(text: str, folds: int) -> int:
 
 def collect(folds: int = 5) -> list[tuple]:
     """One row per held-out similar phrasing, in bench/tune_match.py's row shape."""
-    faq = load_knowledge(ROOT / "knowledge").extras["faq"]
+    faq = load_knowledge(ROOT / "knowledge").faq
     entries = [index_entry(e) for e in faq.entries.values()]
     lexicon = faq.index.tokenizer.lexicon
     rows = []
@@ -64,7 +64,7 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     args = parser.parse_args()
     rows = collect(args.folds)
-    weights = load_knowledge(ROOT / "knowledge").extras["faq"].index.weights
+    weights = load_knowledge(ROOT / "knowledge").faq.index.weights
     figures = evaluate(rows, weights, DEFAULT_POLICY)
     print(f"{len(rows)} held-out phrasings: " + " ".join(f"{k}={v:.3f}" for k, v in figures.items()
                                                            if k != "wrong_oos"))

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.config import Config  # noqa: E402
+from bot.infra.config import Config  # noqa: E402
 from bot.knowledge import KnowledgeHolder  # noqa: E402
 
 
@@ -54,7 +54,7 @@ def check_bomb(folder: Path) -> tuple[float, int, str]:
     with open(folder / "replies.yaml", "a", encoding="utf-8") as handle:
         handle.write(bomb(9))
     start = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", "from bot.cli import main; main()", "kb", "check", "--dir",
+    done = subprocess.run([sys.executable, "-c", "from bot.staff.cli import main; main()", "kb", "check", "--dir",
                            str(folder), "--errors-only"], capture_output=True, text=True, cwd=ROOT, timeout=600)
     elapsed = time.monotonic() - start
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024

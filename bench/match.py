@@ -40,7 +40,7 @@ def percentile(values: list[float], share: float) -> float:
 
 def synthetic_knowledge(real, questions: int, folder: Path, rng: random.Random) -> Path:
     """A knowledge folder of `questions` phrasings (6 per entry) recombined from the real phrasings' words."""
-    index = real.extras["faq"].index
+    index = real.faq.index
     words = [t for d in index.docs for t in d.tokens]
     chars = [c for w in words for c in w if "\u4e00" <= c <= "\u9fff"]
     (folder / "faq").mkdir(parents=True)
@@ -67,7 +67,7 @@ def synthetic_knowledge(real, questions: int, folder: Path, rng: random.Random) 
 
 def messages(knowledge, count: int, rng: random.Random) -> list[str]:
     """Unseen messages: phrasings with a word dropped and a filler added, and some out-of-scope ones."""
-    docs = knowledge.extras["faq"].index.docs
+    docs = knowledge.faq.index.docs
     out = []
     for n in range(count):
         if n % 8 == 0:
@@ -83,7 +83,7 @@ def messages(knowledge, count: int, rng: random.Random) -> list[str]:
 
 def time_matching(knowledge, texts: list[str]) -> list[float]:
     """Milliseconds per message for the FAQ handler's work (no cache: every message is analysed afresh)."""
-    index = knowledge.extras["faq"].index
+    index = knowledge.faq.index
     spent = []
     for text in texts:
         start = time.perf_counter()
@@ -96,7 +96,7 @@ def time_matching(knowledge, texts: list[str]) -> list[float]:
 
 def time_baselines(knowledge, texts: list[str]) -> tuple[list[float], list[float]]:
     """Milliseconds per message for bare rapidfuzz over the same phrasings."""
-    index = knowledge.extras["faq"].index
+    index = knowledge.faq.index
     joined = [d.joined for d in index.docs]
     raw = [utils.default_process(d.text) for d in index.docs]
     cut, wratio = [], []
@@ -148,7 +148,7 @@ def main() -> None:
             ours = time_matching(knowledge, texts)
             cut, wratio = time_baselines(knowledge, texts)
             p50, p99 = statistics.median(ours), percentile(ours, 0.99)
-            print(f"{label:>10} {len(knowledge.extras['faq'].index.docs):>9,} {startup:>8.2f}s {p50:>7.2f} "
+            print(f"{label:>10} {len(knowledge.faq.index.docs):>9,} {startup:>8.2f}s {p50:>7.2f} "
                   f"{p99:>7.2f} {statistics.median(cut):>10.2f} {statistics.median(wratio):>10.2f} "
                   f"{p50 / statistics.median(cut):>8.2f}x")
 

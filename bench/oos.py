@@ -21,7 +21,7 @@ def load_probes() -> list[str]:
 
 def answered(knowledge: object) -> list[tuple[str, dict]]:
     """The probes the bot answers directly, with the evidence."""
-    from bot.ask import explain
+    from bot.staff.ask import explain
 
     results = [(q, explain(q, knowledge)) for q in load_probes()]
     return [(q, r) for q, r in results if r.get("entry")]

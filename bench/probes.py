@@ -38,7 +38,7 @@ def outcome(result: dict, expect: list[str]) -> str:
 
 def run(knowledge: object) -> list[tuple[dict, str, dict]]:
     """Every probe with its outcome and the evidence."""
-    from bot.ask import explain
+    from bot.staff.ask import explain
 
     rows = []
     for item in load_probes():

@@ -25,9 +25,9 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.devkit.fake_wechat import FakeWeChat, Follower  # noqa: E402
+from bot.infra.store import Keys, Store  # noqa: E402
 from bot.knowledge.articles import SHANGHAI  # noqa: E402
-from bot.store import Keys, Store  # noqa: E402
-from tests.fakewechat import FakeWeChat, Follower  # noqa: E402
 
 APP_ID, SECRET, PREFIX = "wx2c2769f8efd9abc2", "benchsecret", "bench:"
 NEWS = "/cgi-bin/message/custom/send"
@@ -77,7 +77,7 @@ def run(env: dict, client: redis.Redis, keys: Keys, fake: FakeWeChat, knowledge:
     commands_before = command_count(client)
     write_article(knowledge, article_id, topic)
     started = time.time()
-    procs = [subprocess.Popen([sys.executable, "-c", "from bot.cli import main; main()", "worker"], env=env,
+    procs = [subprocess.Popen([sys.executable, "-c", "from bot.staff.cli import main; main()", "worker"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(workers)]
     try:
         last_print = started

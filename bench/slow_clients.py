@@ -24,8 +24,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.webserve import SlowClients, free_port, procfile_command, start_web, stop_web  # noqa: E402
-from tests.wxproto import WeChatServer  # noqa: E402
+from bot.devkit.webserve import SlowClients, free_port, procfile_command, start_web, stop_web  # noqa: E402
+from bot.devkit.wechat_client import WeChatServer  # noqa: E402
 
 TOKEN = "benchtoken42"
 APP_ID = "wx2c2769f8efd9abc2"
@@ -66,7 +66,7 @@ def main() -> None:
     if args.redis_url:
         env["REDIS_URL"] = args.redis_url
     else:
-        from bot.store import Store
+        from bot.infra.store import Store
 
         embedded = Store.embedded_at(Path(data_dir) / "bench.rdb").embedded
         env["REDIS_URL"] = f"unix://{embedded.socket_file}"

@@ -42,12 +42,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.webhook import free_port, wait_for_port  # noqa: E402  (the same helpers as the webhook bench)
+from bot.devkit.fake_wechat import FakeWeChat, Follower  # noqa: E402
+from bot.devkit.processes import RedisProcess  # noqa: E402  (a redis-server it can kill and start again)
+from bot.devkit.wechat_client import WeChatServer  # noqa: E402
+from bot.infra.store import REPROBE_SECONDS, Keys, Store  # noqa: E402
 from bot.knowledge.articles import SHANGHAI  # noqa: E402
 from bot.push.ledger import Ledger  # noqa: E402
-from bot.store import REPROBE_SECONDS, Keys, Store  # noqa: E402
-from tests.fakewechat import FakeWeChat, Follower  # noqa: E402
-from tests.proc import RedisProcess  # noqa: E402  (a redis-server it can kill and start again)
-from tests.wxproto import WeChatServer  # noqa: E402
 
 TOKEN, APP_ID, SECRET, PREFIX = "soaktoken", "wx2c2769f8efd9abc2", "soaksecret0123", "soak:"
 QUESTIONS = ["你们电话多少", "JET项目是什么", "北京事务所在哪里", "订阅 旅游", "我的订阅", "福岛有什么好玩的",
@@ -78,7 +78,7 @@ class Workers:
 
     def _spawn(self) -> subprocess.Popen:
         with self.log.open("ab") as out:
-            return subprocess.Popen([sys.executable, "-c", "from bot.cli import main; main()", "worker"],
+            return subprocess.Popen([sys.executable, "-c", "from bot.staff.cli import main; main()", "worker"],
                                     env=self.env, stdout=out, stderr=out, start_new_session=True)
 
     def supervise(self) -> None:

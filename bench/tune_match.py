@@ -88,7 +88,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--probes", action="store_true", help="count tests/data/oos_probes.yaml as out-of-scope")
     args = parser.parse_args()
-    index = load_knowledge(ROOT / "knowledge").extras["faq"].index
+    index = load_knowledge(ROOT / "knowledge").faq.index
     rows = collect(index, probes=args.probes)
     print("current:", _short(evaluate(rows, index.weights, DEFAULT_POLICY)))
     rng = random.Random(args.seed)

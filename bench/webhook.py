@@ -32,7 +32,7 @@ from xml.etree import ElementTree
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.wxproto import WeChatServer  # noqa: E402  (the independent client of the tests)
+from bot.devkit.wechat_client import WeChatServer  # noqa: E402  (the independent client of the tests)
 
 TOKEN = "benchtoken42"
 APP_ID = "wx2c2769f8efd9abc2"

@@ -1,7 +1,7 @@
 """The ordered handler chain: the first handler that returns a Reply answers the message."""
 from __future__ import annotations
 
-from bot.router import Handler
+from bot.core.router import Handler
 from handlers import choices, commands, events, fallback, faq, keywords, messages, subscriptions
 
 

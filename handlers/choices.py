@@ -4,8 +4,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bot.replies import Reply, TextReply
-from bot.router import Context
+from bot.core.replies import Reply, TextReply
+from bot.core.router import Context
+from bot.knowledge.texts import Say
 from handlers.faq import answer_reply, faq_of
 
 _CHOICE = re.compile(r"^(?:第|选|选择|no\.?)?([0-9]{1,2}|[一二三四五六七八九])(?:个|项|条|题|号)?$")
@@ -34,7 +35,7 @@ def handle(ctx: Context) -> Reply | None:
         return None
     if not 1 <= number <= len(pending):
         ctx.trace.update(decision="choice_invalid", suggestions=list(pending))
-        return TextReply(ctx.knowledge.text("choice_invalid", count=len(pending)))
+        return TextReply(ctx.knowledge.text(Say.choice_invalid, count=len(pending)))
     ctx.session.pop("choices")
     faq = faq_of(ctx)
     entry = faq.get(pending[number - 1]) if faq is not None else None

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import re
 
-from bot.replies import Reply, TextReply
-from bot.router import Context
+from bot.core.replies import Reply, TextReply
+from bot.core.router import Context
+from bot.knowledge.texts import Say
 
 HELP_WORDS = {"帮助", "菜单", "help", "?", "？", "功能", "你能做什么", "你会什么", "目录", "menu", "h"}
 MORE_WORDS = {"更多", "下一页", "继续", "more", "next"}
@@ -22,11 +23,11 @@ def handle(ctx: Context) -> Reply | None:
         return None
     word = command_word(ctx.text)
     if word in HELP_WORDS:
-        return TextReply(ctx.knowledge.text("help"))
+        return TextReply(ctx.knowledge.text(Say.help))
     if word in MORE_WORDS:
         pages = ctx.session.get("more") or []
         if not pages:
-            return TextReply(ctx.knowledge.text("no_more"))
+            return TextReply(ctx.knowledge.text(Say.no_more))
         page, rest = pages[0], pages[1:]
         if rest:
             ctx.session.set("more", rest)  # the engine adds the 「更多」 hint

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import logging
 
-from bot.replies import NO_REPLY, Reply, TextReply
-from bot.router import Context
-from bot.session import Session
-from bot.subscriptions import forget_follower as forget_subscriptions
+from bot.core.replies import NO_REPLY, Reply, TextReply
+from bot.core.router import Context
+from bot.core.session import Session
+from bot.followers.subscriptions import forget_follower as forget_subscriptions
+from bot.knowledge.texts import Say
 
 log = logging.getLogger(__name__)
 
@@ -26,19 +27,19 @@ def handle(ctx: Context) -> Reply | None:
         return None
     event = str(getattr(ctx.message, "event", "") or "").lower()
     if event in ("subscribe", "subscribe_scan"):
-        return TextReply(ctx.knowledge.text("welcome"))
+        return TextReply(ctx.knowledge.text(Say.welcome))
     if event == "unsubscribe":
         forget_follower(ctx)
         return NO_REPLY
     if event == "click":
         key = str(getattr(ctx.message, "key", "") or "")
         ctx.trace["menu_key"] = key
-        say = ctx.knowledge.extras.get("menu_keys", {}).get(key)
+        say = ctx.knowledge.menu.keys.get(key)
         if say:
             ctx.text = say  # a click does what typing its text does: the rest of the chain answers it
             return None
         log.info("menu click with unknown key %r", key)
-        return TextReply(ctx.knowledge.text("menu_unknown"))
+        return TextReply(ctx.knowledge.text(Say.menu_unknown))
     if event in SILENT:
         return NO_REPLY
     log.info("unhandled event %r", event)  # who: the hashed openid in the log context

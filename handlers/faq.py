@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.core.replies import NewsReply, Reply, TextReply
+from bot.core.router import Context
 from bot.knowledge.faq import Faq, FaqEntry
+from bot.knowledge.texts import Say
 from bot.matching import DEFAULT_POLICY, Analysis, Decision, decide
-from bot.replies import NewsReply, Reply, TextReply
-from bot.router import Context
 
 MENU_POLICY = replace(DEFAULT_POLICY, short_tokens=0)
 # Nobody types a question this long; a pasted article is cut here so matching stays cheap.
@@ -15,7 +16,7 @@ MAX_QUESTION_CHARS = 300
 
 def faq_of(ctx: Context) -> Faq | None:
     """The FAQ of the knowledge version answering this message."""
-    faq = ctx.knowledge.extras.get("faq")
+    faq = ctx.knowledge.faq
     return faq if isinstance(faq, Faq) else None
 
 
@@ -49,9 +50,9 @@ def suggestion_reply(ctx: Context, faq: Faq, entry_ids: list[str]) -> Reply:
     entries = [e for e in (faq.get(i) for i in entry_ids) if e is not None]
     ctx.session.set("choices", [e.id for e in entries])
     ctx.session.pop("more")
-    lines = [ctx.knowledge.text("suggest_intro")]
+    lines = [ctx.knowledge.text(Say.suggest_intro)]
     lines += [f"{n}. {e.question}" for n, e in enumerate(entries, start=1)]
-    lines.append(ctx.knowledge.text("suggest_outro"))
+    lines.append(ctx.knowledge.text(Say.suggest_outro))
     return TextReply("\n".join(line for line in lines if line))
 
 

@@ -1,9 +1,9 @@
 """Exact rules before fuzzy matching: a menu key naming an entry, a keyword or alias, a phrasing typed exactly."""
 from __future__ import annotations
 
+from bot.core.replies import Reply
+from bot.core.router import Context
 from bot.matching import Decision
-from bot.replies import Reply
-from bot.router import Context
 from handlers.faq import analysis_of, answer_reply, faq_for_question, record
 
 

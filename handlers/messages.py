@@ -1,11 +1,12 @@
 """Message kinds: text and recognised voice go on to the question handlers; the rest get a polite word."""
 from __future__ import annotations
 
-from bot.replies import NO_REPLY, Reply, TextReply
-from bot.router import Context
+from bot.core.replies import NO_REPLY, Reply, TextReply
+from bot.core.router import Context
+from bot.knowledge.texts import Say
 
-POLITE = {"image": "media", "video": "media", "shortvideo": "media", "file": "media",
-          "location": "location", "link": "link"}
+POLITE = {"image": Say.media, "video": Say.media, "shortvideo": Say.media, "file": Say.media,
+          "location": Say.location, "link": Say.link}
 
 
 def handle(ctx: Context) -> Reply | None:
@@ -19,10 +20,10 @@ def handle(ctx: Context) -> Reply | None:
     if kind == "voice":
         recognition = str(getattr(ctx.message, "recognition", "") or "").strip()
         if not recognition:
-            return TextReply(ctx.knowledge.text("voice_unrecognized"))
+            return TextReply(ctx.knowledge.text(Say.voice_unrecognized))
         ctx.text = recognition
         ctx.trace["voice"] = True
         return None
     if kind == "unknown" and str((getattr(ctx.message, "_data", {}) or {}).get("MsgType", "")).lower() == "event":
         return NO_REPLY  # an event type newer than wechatpy: nothing the follower asked, so nothing to say
-    return TextReply(ctx.knowledge.text(POLITE.get(kind, "unknown")))
+    return TextReply(ctx.knowledge.text(POLITE.get(kind, Say.unknown)))

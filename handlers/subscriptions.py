@@ -6,10 +6,11 @@ import unicodedata
 
 import redis
 
-from bot import subscriptions
+from bot.core.replies import Reply, TextReply
+from bot.core.router import Context
+from bot.followers import subscriptions
+from bot.knowledge.texts import Say
 from bot.knowledge.topics import Topic, Topics
-from bot.replies import Reply, TextReply
-from bot.router import Context
 
 SUBSCRIBE = re.compile(r"^(?:订阅|訂閱|订购|subscribe|sub)(?P<sep>[\s:：]*)(?P<rest>.*)$", re.I | re.S)
 UNSUBSCRIBE = re.compile(r"^(?:退订|退訂|取消订阅|取消訂閱|不要订阅|unsubscribe|unsub)(?P<sep>[\s:：]*)(?P<rest>.*)$",
@@ -23,7 +24,7 @@ PER_LINE = 4
 
 def handle(ctx: Context) -> Reply | None:
     """Answer a subscription command; anything else goes on down the chain."""
-    topics = ctx.knowledge.extras.get("topics")
+    topics = ctx.knowledge.topics
     if ctx.text is None or not isinstance(topics, Topics) or not len(topics):
         return None
     text = TRIM.sub("", unicodedata.normalize("NFKC", ctx.text).strip())
@@ -32,11 +33,11 @@ def handle(ctx: Context) -> Reply | None:
         return None
     ctx.trace.update(handler="subscriptions", decision="command", subscription=plan[0])
     if ctx.store is None:
-        return TextReply(ctx.knowledge.text("subscriptions_unavailable"))
+        return TextReply(ctx.knowledge.text(Say.subscriptions_unavailable))
     try:
         return TextReply(run(ctx, topics, *plan))
     except redis.RedisError:
-        return TextReply(ctx.knowledge.text("subscriptions_unavailable"))
+        return TextReply(ctx.knowledge.text(Say.subscriptions_unavailable))
 
 
 def parse(text: str, topics: Topics) -> tuple[str, list[Topic], list[str]] | None:
@@ -67,35 +68,35 @@ def run(ctx: Context, topics: Topics, action: str, named: list[Topic], unknown: 
     k, store, openid = ctx.knowledge, ctx.store, ctx.openid
     if action == "list":
         mine = subscriptions.topics_of(store, openid)
-        return k.text("subscribe_list", topics=topic_grid(topics, mine))
+        return k.text(Say.subscribe_list, topics=topic_grid(topics, mine))
     if action == "mine" or action == "unsubscribe-hint":
         mine = [t for t in topics.ordered if t.id in subscriptions.topics_of(store, openid)]
         if not mine:
-            return k.text("subscriptions_none")
+            return k.text(Say.subscriptions_none)
         if action == "unsubscribe-hint":
-            return k.text("unsubscribe_hint", names=names(mine))
-        return k.text("my_subscriptions", topics="\n".join(f"· {t.name}（{t.description}）" for t in mine))
+            return k.text(Say.unsubscribe_hint, names=names(mine))
+        return k.text(Say.my_subscriptions, topics="\n".join(f"· {t.name}（{t.description}）" for t in mine))
     if action == "unsubscribe-all":
         had = subscriptions.unsubscribe_all(store, openid)
         gone = [t for t in topics.ordered if t.id in had]
-        return k.text("unsubscribe_all_done", names=names(gone)) if gone else k.text("subscriptions_none")
+        return k.text(Say.unsubscribe_all_done, names=names(gone)) if gone else k.text(Say.subscriptions_none)
     lines = []
     if named and action == "subscribe":
         first = not subscriptions.topics_of(store, openid)
         added, already = subscriptions.subscribe(store, openid, [t.id for t in named])
         if added:
-            lines.append(k.text("subscribe_done", names=names([t for t in named if t.id in added])))
+            lines.append(k.text(Say.subscribe_done, names=names([t for t in named if t.id in added])))
             if first:  # the 48-hour rule is said once, not on every subscription
-                lines.append(k.text("subscribe_first_note"))
+                lines.append(k.text(Say.subscribe_first_note))
         if already:
-            lines.append(k.text("subscribe_already", names=names([t for t in named if t.id in already])))
+            lines.append(k.text(Say.subscribe_already, names=names([t for t in named if t.id in already])))
     elif named:
         removed, absent = subscriptions.unsubscribe(store, openid, [t.id for t in named])
         if removed:
-            lines.append(k.text("unsubscribe_done", names=names([t for t in named if t.id in removed])))
+            lines.append(k.text(Say.unsubscribe_done, names=names([t for t in named if t.id in removed])))
         if absent:
-            lines.append(k.text("unsubscribe_not_subscribed", names=names([t for t in named if t.id in absent])))
-    lines.extend(k.text("subscribe_unknown", word=word) for word in unknown)
+            lines.append(k.text(Say.unsubscribe_not_subscribed, names=names([t for t in named if t.id in absent])))
+    lines.extend(k.text(Say.subscribe_unknown, word=word) for word in unknown)
     return "\n".join(lines)
 
 

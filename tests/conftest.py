@@ -8,8 +8,8 @@ import pytest
 import redis
 
 from bot import PROJECT_ROOT
-from bot.config import Config
-from bot.store import Keys, Store
+from bot.infra.config import Config
+from bot.infra.store import Keys, Store
 
 TOKEN = "testtoken123"
 APP_ID = "wx2c2769f8efd9abc2"

@@ -14,14 +14,15 @@ from pathlib import Path
 import pytest
 
 from bot import PROJECT_ROOT
-from bot.config import Config
+from bot.app import build_push_runtime
+from bot.devkit.fake_wechat import FakeWeChat
+from bot.infra.config import Config
+from bot.infra.store import Store
 from bot.knowledge.articles import SHANGHAI
 from bot.push import runtime as rt_module
 from bot.push.runtime import Runtime
 from bot.push.window import record_activity
-from bot.store import Store
 from tests.conftest import APP_ID, TOKEN
-from tests.fakewechat import FakeWeChat
 
 SECRET = "testsecret0123456789"
 PUSH_ENV = {"PUSH_RATE": "0", "PUSH_RETRY_DELAYS": "0.01,0.02,0.05", "PUSH_LEASE_SECONDS": "1",
@@ -55,7 +56,7 @@ def push_config(config: Config, fake: FakeWeChat, push_knowledge: Path) -> Confi
 @pytest.fixture
 def rt(push_config: Config, store: Store, fake: FakeWeChat):
     """A push runtime on the test Redis and the fake API, sharing the fake's clock; bound for jobs."""
-    runtime = Runtime.build(push_config, store=store, clock=fake.now)
+    runtime = build_push_runtime(push_config, store=store, clock=fake.now)
     rt_module.bind(runtime)
     yield runtime
     rt_module.bind(None)
@@ -108,7 +109,7 @@ def cli_env(push_config: Config, redis_url: str) -> dict[str, str]:
     return env
 
 
-BOT = [sys.executable, "-c", "from bot.cli import main; main()"]
+BOT = [sys.executable, "-c", "from bot.staff.cli import main; main()"]
 
 
 def wait_for(condition, *, timeout: float = 90.0, what: str = "") -> None:

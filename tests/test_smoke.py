@@ -1,7 +1,7 @@
 """The bot starts, answers a signed text message and reports its health."""
 from __future__ import annotations
 
-from bot.chat import WebhookClient
+from bot.staff.chat import WebhookClient
 from tests.conftest import TOKEN
 
 

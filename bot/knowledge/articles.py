@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from bot.knowledge.files import read_text, relative
-from bot.knowledge.loader import Problem, section, unknown_name
 from bot.knowledge.marked_yaml import parse_marked
+from bot.knowledge.problems import Problem, unknown_name
 from bot.knowledge.topics import Topics
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # China has no daylight saving time
@@ -69,15 +69,13 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
     return None
 
 
-@section("articles")
-def load_articles(root: Path, loaded: Mapping[str, object]) -> tuple[dict[str, Article], list[Problem]]:
-    """Read and check every article file."""
+def load_articles(root: Path, topics: Mapping[str, object] | None) -> tuple[dict[str, Article], list[Problem]]:
+    """Read and check every article file (its topics checked against `topics` when loaded)."""
     folder = root / "articles"
     articles: dict[str, Article] = {}
     problems: list[Problem] = []
     if not folder.is_dir():
         return articles, problems
-    topics = loaded.get("topics")
     for path in sorted(folder.glob("*.md")):
         if path.name.upper().startswith("README"):
             continue  # the instructions for staff, not an article

@@ -12,8 +12,8 @@ from bot.knowledge.faq_entries import EntryReader, FaqEntry, Link, Phrase
 from bot.knowledge.files import relative
 from bot.knowledge.lexicon import load_lexicon
 from bot.knowledge.limits import active_limits
-from bot.knowledge.loader import Problem, section
 from bot.knowledge.marked_yaml import read_marked
+from bot.knowledge.problems import Problem
 from bot.matching import FaqIndex, IndexEntry, Lexicon, Phrasing, normalize
 from bot.matching.phrasings import Conflict
 
@@ -42,11 +42,8 @@ def faq_files(root: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
 
 
-@section("faq")
-def load_faq(root: Path, loaded: Mapping[str, object]) -> tuple[Faq, list[Problem]]:
-    """Read, check and index every FAQ file; problems say file:line."""
-    topics = loaded.get("topics")
-    topics = topics if isinstance(topics, Mapping) else None
+def load_faq(root: Path, topics: Mapping[str, object] | None) -> tuple[Faq, list[Problem]]:
+    """Read, check and index every FAQ file (entries' topics checked against `topics` when loaded)."""
     problems: list[Problem] = []
     entries: dict[str, FaqEntry] = {}
     files = faq_files(root)

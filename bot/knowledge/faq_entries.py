@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from bot.knowledge.loader import Problem, unknown_name
 from bot.knowledge.marked_yaml import Marked
+from bot.knowledge.problems import Problem, unknown_name
 
 ANSWER_MAX = 600  # characters: more does not fit a phone screen; use `more` pages
 ANSWER_WARN = 300

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, fields
 
-from bot.config import ConfigError
+from bot.infra.config import ConfigError
 
 
 @dataclass(frozen=True)

@@ -1,40 +1,50 @@
-"""Read `knowledge/` into one immutable Knowledge object, or say file:line what is wrong."""
+"""Read `knowledge/` into one immutable, typed Knowledge object, or say file:line what is wrong.
+
+The parts are read in a fixed order, written out below (no registry): topics first (the others name topic ids),
+then the FAQ and the articles, then the menu.
+"""
 from __future__ import annotations
 
-import difflib
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.knowledge.articles import Article, load_articles
+from bot.knowledge.faq import Faq, load_faq
 from bot.knowledge.files import fingerprint, list_folder, relative, skipped_problems
 from bot.knowledge.limits import ReadLimits, reading_with
 from bot.knowledge.marked_yaml import read_needed
+from bot.knowledge.menu import NO_MENU, Menu, load_menu
 from bot.knowledge.problems import KnowledgeError, Problem
+from bot.knowledge.texts import ALL_TEXTS, ReplyText, placeholders_in
+from bot.knowledge.topics import NO_TOPICS, Topics, load_topics
 
-__all__ = ["Knowledge", "KnowledgeError", "Problem", "check_knowledge", "load_knowledge", "section"]
+__all__ = ["SECTIONS", "Knowledge", "KnowledgeError", "Problem", "check_knowledge", "load_knowledge"]
 
-
-REQUIRED_TEXTS = ("welcome", "help", "fallback", "error", "voice_unrecognized", "media", "location",
-                  "unknown", "more_hint", "no_more", "menu_unknown", "empty_text")
+# The parts of the folder besides replies.yaml, in load order; `only` names some of them.
+SECTIONS = ("topics", "faq", "articles", "menu")
 
 
 @dataclass(frozen=True)
 class Knowledge:
-    """One loaded, validated version of the knowledge folder."""
+    """One loaded, validated version of the knowledge folder (a part not loaded is empty, the FAQ None)."""
 
     version: str
     texts: Mapping[str, str]
     root: Path
-    extras: Mapping[str, object] = field(default_factory=dict)
+    topics: Topics = NO_TOPICS
+    faq: Faq | None = None
+    articles: Mapping[str, Article] = field(default_factory=dict)
+    menu: Menu = NO_MENU
 
-    def text(self, key: str, **values: object) -> str:
-        """A user-visible sentence from replies.yaml, with {placeholders} filled."""
-        raw = self.texts.get(key, "")
+    def text(self, which: ReplyText, **values: object) -> str:
+        """A sentence from replies.yaml, with its {placeholders} filled."""
+        raw = self.texts.get(which.key, "")
         return raw.format(**values).strip() if values else raw.strip()
 
 
 def load_texts(root: Path) -> tuple[dict[str, str], list[Problem]]:
-    """replies.yaml: every fixed sentence the bot says."""
+    """replies.yaml: every fixed sentence the bot says, each one the code names present and fillable."""
     path = root / "replies.yaml"
     rel = relative(root, path)
     if not path.exists() and not path.is_symlink():
@@ -45,51 +55,70 @@ def load_texts(root: Path) -> tuple[dict[str, str], list[Problem]]:
     if not isinstance(data.value, dict):
         return {}, [Problem(rel, data.line, "replies.yaml must be a list of name: text lines")]
     texts = {key: str(value) for key, value in data.plain().items() if value is not None}
-    for key in REQUIRED_TEXTS:
-        if not texts.get(key, "").strip():
-            problems.append(Problem(rel, 1, f"the text '{key}' is missing or empty"))
+    lines = {key: marked.line for key, marked in data.value.items()}
+    known = {t.key for t in ALL_TEXTS}
+    for which in ALL_TEXTS:
+        text = texts.get(which.key, "")
+        line = lines.get(which.key, 1)
+        if not text.strip():
+            problems.append(Problem(rel, line, f"the text '{which.key}' is missing or empty: the bot says it when "
+                                               f"{which.when} (缺少这句话)"))
+            continue
+        try:
+            asked = placeholders_in(text)
+        except ValueError:
+            problems.append(Problem(rel, line, f"the text '{which.key}' has a {{ or }} that is not a placeholder: "
+                                               "write {{ or }} for a brace (花括号不成对)"))
+            continue
+        extra = sorted(asked - set(which.placeholders))
+        if extra:
+            offered = ", ".join(f"{{{p}}}" for p in which.placeholders) or "no placeholder"
+            problems.append(Problem(rel, line, f"the text '{which.key}' uses {', '.join(f'{{{p}}}' for p in extra)}, "
+                                               f"which the bot does not fill in (it offers {offered})"))
+    for key in sorted(set(texts) - known):
+        problems.append(Problem(rel, lines.get(key, 1), f"the text '{key}' is not used by the bot "
+                                                        "(a typo of another name?)", "warning"))
     return texts, problems
-
-
-# A section reads one part of the folder. It gets what earlier sections loaded (to cross-check ids) and
-# returns its value, stored in Knowledge.extras under its name, plus the problems it found.
-SectionLoader = Callable[[Path, Mapping[str, object]], tuple[object, list[Problem]]]
-SECTIONS: list[tuple[str, SectionLoader]] = []
-
-
-def section(name: str) -> Callable[[SectionLoader], SectionLoader]:
-    """Register a loader for one part of the knowledge folder (order of registration = load order)."""
-
-    def register(fn: SectionLoader) -> SectionLoader:
-        SECTIONS[:] = [(n, f) for n, f in SECTIONS if n != name] + [(name, fn)]
-        return fn
-
-    return register
 
 
 def check_knowledge(root: Path, *, only: Collection[str] | None = None,
                     limits: ReadLimits | None = None) -> tuple[Knowledge | None, list[Problem]]:
-    """Load and validate everything (or the sections named in `only`, and replies.yaml); return the Knowledge
+    """Load and validate everything (or the SECTIONS named in `only`, and replies.yaml); return the Knowledge
     (None when there are errors) and every problem."""
-    from bot.knowledge import sections  # noqa: F401  (registers the built-in sections)
-
     root = Path(root)
+    unknown = set(only or ()) - set(SECTIONS)
+    if unknown:
+        raise ValueError(f"unknown knowledge section(s): {', '.join(sorted(unknown))}")
+
+    def wanted(name: str) -> bool:
+        return only is None or name in only
+
+    problems: list[Problem] = []
+    parts: dict[str, object] = {}
+
+    def read(name: str, load, *args: object) -> None:
+        """One part, its problems collected; a bug in a reader is a problem, never a crash of the bot."""
+        if not wanted(name):
+            return
+        try:
+            value, found = load(root, *args)
+        except Exception as exc:
+            value, found = None, [Problem(root.name, 1, f"could not load {name}: {type(exc).__name__}: {exc}")]
+        problems.extend(found)
+        if value is not None:
+            parts[name] = value
+
     with reading_with(limits):
         listing = list_folder(root)
         before = fingerprint(root, listing)
-        problems = skipped_problems(root, listing)
+        problems.extend(skipped_problems(root, listing))
         texts, found = load_texts(root)
         problems.extend(found)
-        extras: dict[str, object] = {}
-        for name, loader in SECTIONS:
-            if only is not None and name not in only:
-                continue
-            try:
-                value, found = loader(root, extras)
-            except Exception as exc:  # a bug in a section must not take the bot down: report it as a problem
-                value, found = None, [Problem(root.name, 1, f"could not load {name}: {type(exc).__name__}: {exc}")]
-            extras[name] = value
-            problems.extend(found)
+        read("topics", load_topics)
+        topics = parts.get("topics")
+        read("faq", load_faq, topics)
+        read("articles", load_articles, topics)
+        read("menu", load_menu)
         version = fingerprint(root)
     problems = list(dict.fromkeys(problems))  # a skipped file is named once, however many readers met it
     if version != before:  # saved while being read: what was read may be half old, half new
@@ -97,7 +126,7 @@ def check_knowledge(root: Path, *, only: Collection[str] | None = None,
                                               "(检查期间文件有改动，请再检查一次)"))
     if any(p.severity == "error" for p in problems):
         return None, problems
-    return Knowledge(version=version, texts=texts, root=root, extras=extras), problems
+    return Knowledge(version=version, texts=texts, root=root, **parts), problems  # type: ignore[arg-type]
 
 
 def load_knowledge(root: Path, *, only: Collection[str] | None = None, limits: ReadLimits | None = None) -> Knowledge:
@@ -106,10 +135,3 @@ def load_knowledge(root: Path, *, only: Collection[str] | None = None, limits: R
     if knowledge is None:
         raise KnowledgeError([p for p in problems if p.severity == "error"])
     return knowledge
-
-
-def unknown_name(kind: str, name: str, known: Iterable[str]) -> str:
-    """'unknown topic 'jett'' with the closest known names, for a staff member who mistyped one."""
-    close = difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.5)
-    hint = f"did you mean {', '.join(close)}?" if close else f"see {kind}s.yaml for the ids"
-    return f"unknown {kind} '{name}' ({hint})"

@@ -2,23 +2,34 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-from bot.knowledge.loader import Problem, section
 from bot.knowledge.marked_yaml import read_needed
+from bot.knowledge.problems import Problem
 
 MAX_BUTTONS, MAX_SUB_BUTTONS = 3, 5
 NAME_BYTES = {True: 16, False: 60}  # WeChat: top-level names ≤ 16 bytes, sub-menu names ≤ 60 bytes
 KEY_BYTES, URL_BYTES = 128, 1024
 
 
-@section("menu")
-def load_menu(root: Path, loaded: Mapping[str, object]) -> tuple[dict | None, list[Problem]]:
-    """Read and check menu.yaml: value = {"menu": the WeChat menu/create body, "keys": {key: text}}."""
+@dataclass(frozen=True)
+class Menu:
+    """The account's menu: `body` as WeChat's menu/create takes it, `keys` click key → the text a click stands for."""
+
+    body: Mapping[str, object]
+    keys: Mapping[str, str]
+
+
+NO_MENU = Menu(body={"button": []}, keys={})
+
+
+def load_menu(root: Path) -> tuple[Menu | None, list[Problem]]:
+    """Read and check menu.yaml: the WeChat menu/create body and what each click key stands for."""
     path = root / "menu.yaml"
     rel = f"{root.name}/menu.yaml"
     if not path.exists() and not path.is_symlink():
-        return {"menu": {"button": []}, "keys": {}}, []
+        return NO_MENU, []
     marked, problems = read_needed(root, path)
     if marked is None:
         return None, problems
@@ -36,14 +47,7 @@ def load_menu(root: Path, loaded: Mapping[str, object]) -> tuple[dict | None, li
         button = _button(raw, rel, line, keys, problems, top=True)
         if button is not None:
             wechat.append(button)
-    return {"menu": {"button": wechat}, "keys": keys}, problems
-
-
-@section("menu_keys")
-def load_menu_keys(root: Path, loaded: Mapping[str, object]) -> tuple[dict[str, str], list[Problem]]:
-    """The click keys of the menu → the text a click stands for (read by handlers/events.py)."""
-    menu = loaded.get("menu")
-    return (dict(menu.get("keys", {})) if isinstance(menu, dict) else {}), []
+    return Menu(body={"button": wechat}, keys=keys), problems
 
 
 def _button(raw: object, rel: str, line: int, keys: dict[str, str], problems: list[Problem], *,

@@ -1,6 +1,8 @@
 """What is wrong in a knowledge file, located for a staff member (file:line), and the error that carries it."""
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -29,3 +31,10 @@ class KnowledgeError(RuntimeError):
         super().__init__(f"{headline}:\n{listing}" if headline else listing)
         self.problems = problems
         self.headline = headline
+
+
+def unknown_name(kind: str, name: str, known: Iterable[str]) -> str:
+    """'unknown topic 'jett'' with the closest known names, for a staff member who mistyped one."""
+    close = difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.5)
+    hint = f"did you mean {', '.join(close)}?" if close else f"see {kind}s.yaml for the ids"
+    return f"unknown {kind} '{name}' ({hint})"

@@ -18,7 +18,7 @@ from bot.knowledge.problems import KnowledgeError, Problem
 from bot.knowledge.snapshot import Snapshots
 
 if TYPE_CHECKING:
-    from bot.config import Config
+    from bot.infra.config import Config
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.knowledge.loader import Problem, section
 from bot.knowledge.marked_yaml import read_needed
+from bot.knowledge.problems import Problem
 
 TOPIC_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 TAG_MAX_BYTES = 30  # WeChat: a tag name is at most 30 bytes
@@ -67,13 +67,15 @@ class Topics(Mapping[str, Topic]):
         return self.get(topic_id) if topic_id else None
 
 
-@section("topics")
-def load_topics(root: Path, loaded: Mapping[str, object]) -> tuple[Topics | None, list[Problem]]:
+NO_TOPICS = Topics((), {})
+
+
+def load_topics(root: Path) -> tuple[Topics | None, list[Problem]]:
     """Read and check topics.yaml."""
     path = root / "topics.yaml"
     rel = f"{root.name}/topics.yaml"
     if not path.exists() and not path.is_symlink():
-        return Topics((), {}), [Problem(rel, 1, "topics.yaml is missing: followers cannot subscribe to anything",
+        return NO_TOPICS, [Problem(rel, 1, "topics.yaml is missing: followers cannot subscribe to anything",
                                         "warning")]
     marked, problems = read_needed(root, path)
     if marked is None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from wechatpy.exceptions import WeChatClientException
 
 from bot.knowledge.articles import Article
-from bot.wechat_api_errors import TokenUnavailable, WeChatAnswerLost, WeChatUnreachable
+from bot.wechat.api_errors import TokenUnavailable, WeChatAnswerLost, WeChatUnreachable
 
 log = logging.getLogger(__name__)
 

@@ -2,14 +2,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
+from bot.core.router import Context
 from bot.push.queue import enqueue
 from bot.push.window import activity_kind, queue_activity
-from bot.router import Context
-
-if TYPE_CHECKING:
-    from bot.engine import Engine
 
 
 def queue_inbound(ctx: Context, pipe: object) -> Callable[[list], None] | None:
@@ -30,9 +26,3 @@ def queue_inbound(ctx: Context, pipe: object) -> Callable[[list], None] | None:
             ctx.trace["pending_queued"] = waiting
 
     return after
-
-
-def install(engine: Engine) -> None:
-    """Plugin installer: hook into the engine once (pipelined with the reply's write)."""
-    if queue_inbound not in engine.inbound_writes:
-        engine.inbound_writes.append(queue_inbound)

@@ -26,10 +26,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, replace
 
+from bot.infra.store import Store
 from bot.knowledge.articles import Article
 from bot.push.settings import PushSettings
 from bot.push.throttle import BUDGET_LUA, Budget
-from bot.store import Store
 
 _SLOT = BUDGET_LUA + """
 local function window(wkey)

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import logging
 
+from bot.followers.subscriptions import topics_of
+from bot.infra.privacy import hash_openid
 from bot.knowledge.topics import Topics
 from bot.push import runtime as rt_module
 from bot.push.channels import call_with_retries, send_mass
-from bot.subscriptions import topics_of
-from bot.unanswered import hash_openid
-from bot.wechat_api_errors import WeChatCallError
+from bot.wechat.api_errors import WeChatCallError
 
 log = logging.getLogger(__name__)
 CHANNEL = "mass"
@@ -88,7 +88,7 @@ def ensure_tags(rt: rt_module.Runtime) -> dict[str, int]:
 
     The mapping is kept in Redis as topic → "id name", so a tag renamed in topics.yaml is looked up again.
     """
-    topics = rt.knowledge.current.extras.get("topics")
+    topics = rt.knowledge.current.topics
     stored = {k.decode(): v.decode().split(" ", 1) for k, v in rt.redis.hgetall(rt.keys.tags).items()}
     wanted = {t.id: t.tag for t in topics.values() if t.tag} if isinstance(topics, Topics) else {}
     known = {topic: int(value[0]) for topic, value in stored.items()

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import logging
 
+from bot.infra.privacy import hash_openid
 from bot.push import runtime as rt_module
 from bot.push.fanout import CHANNEL, launch_and_send, settle, token_ready, wake_later
 from bot.push.throttle import Throttle
-from bot.unanswered import hash_openid
 
 log = logging.getLogger(__name__)
 LOCK_SECONDS = 120

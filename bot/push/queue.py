@@ -9,7 +9,7 @@ from __future__ import annotations
 import redis
 from rq import Queue
 
-from bot.store import Store
+from bot.infra.store import Store
 
 JOB_TIMEOUT = 3600  # a batch at a low send rate can take a while; a stuck job is ended after an hour
 FAILED_TTL = 7 * 24 * 3600  # failed jobs stay a week for the operators to look at

@@ -8,12 +8,12 @@ from datetime import datetime
 
 import redis
 
-from bot.config import Config
+from bot.infra.config import Config
+from bot.infra.store import Keys, Store
 from bot.knowledge import KnowledgeHolder
 from bot.knowledge.articles import SHANGHAI, Article
 from bot.push.ledger import Ledger
 from bot.push.settings import PushSettings
-from bot.store import Keys, Store
 
 WORKER_SOCKET_TIMEOUT = 30  # a worker may wait on a busy Redis longer than the webhook's 0.25 s
 
@@ -61,17 +61,9 @@ class Runtime:
     _extra_clients: list[redis.Redis] = field(default_factory=list, init=False, repr=False)
     _rq_client: redis.Redis | None = field(default=None, init=False, repr=False)
 
-    @classmethod
-    def build(cls, config: Config, *, store: Store | None = None, clock: Callable[[], float] = time.time) -> Runtime:
-        """A runtime on its own Redis client (worker timeouts), from a config."""
-        base = store or Store.connect(config)
-        own = Store(worker_redis(config, base), Keys(config.key_prefix), embedded=base.embedded)
-        runtime = cls(config=config, store=own, settings=PushSettings.from_env(config.extra),
-                      knowledge=KnowledgeHolder.for_config(config, only=PUSH_SECTIONS),
-                      clock=clock)
-        if store is None:
-            runtime._extra_clients.append(base.redis)
-        return runtime
+    def keep_closing(self, client: redis.Redis) -> None:
+        """Close `client` with this runtime (the connection it was built from)."""
+        self._extra_clients.append(client)
 
     @property
     def keys(self) -> Keys:
@@ -88,7 +80,7 @@ class Runtime:
             if self.client_factory is not None:
                 self._client = self.client_factory(self)
             else:
-                from bot.wechat_api import make_client
+                from bot.wechat.api import make_client
 
                 self._client = make_client(self.config, self.store, clock=self.clock)
         return self._client
@@ -113,7 +105,7 @@ class Runtime:
 
     def articles(self) -> dict[str, Article]:
         """The articles of the knowledge loaded now (hot reloaded)."""
-        return dict(self.knowledge.current.extras.get("articles") or {})
+        return dict(self.knowledge.current.articles)
 
     def article(self, article_id: str) -> Article | None:
         return self.articles().get(article_id)
@@ -184,9 +176,8 @@ def bind(runtime: Runtime | None) -> None:
 
 
 def current() -> Runtime:
-    """The bound runtime; a worker started without one builds it from the environment."""
-    global _current
+    """The runtime bound by the process that runs push jobs (`bot worker` binds one before it starts)."""
     if _current is None:
-        _current = Runtime.build(Config.from_env())
+        raise RuntimeError("no push runtime is bound in this process: start jobs with `bot worker`")
     return _current
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.followers.subscriptions import distinct_subscribers
 from bot.knowledge.articles import SHANGHAI, Article
 from bot.push.ledger import CRASHED, LEGACY, Unknown
 from bot.push.runtime import Runtime
 from bot.push.scheduler import waiting_reason
-from bot.subscriptions import distinct_subscribers
 
 # Why a delivery's outcome is unknown, as staff read it (the ledger keeps the short code).
 UNKNOWN_REASONS = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from bot.store import Store
+from bot.infra.store import Store
 
 # take_budget(key, limit, ttl): count one call in the interval's counter; false when the interval is spent.
 # A limit of 0 means no limit (the key is not touched). It writes nothing else, and before any other write

@@ -1,0 +1,56 @@
+"""The composition root: the one place where a process's parts are made and wired together.
+
+The web app (`webhooks.create_app`), the push worker, every `bot` command and the tests build through the
+functions here; no other module assembles parts or imports the handler chain. Imports point one way:
+
+    webhooks.py, bot.staff  →  bot.app  →  handlers  →  bot.core, bot.followers, bot.push
+        →  bot.knowledge  →  bot.matching  →  bot.wechat, bot.infra
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from bot.core.engine import Engine
+from bot.core.router import Handler, Router
+from bot.infra.config import Config
+from bot.infra.store import Keys, Store
+from bot.knowledge import KnowledgeHolder
+from bot.push.inbound import queue_inbound
+from bot.push.runtime import PUSH_SECTIONS, Runtime, worker_redis
+from bot.push.settings import PushSettings
+from bot.wechat.protocol import Edge
+from handlers import default_chain
+
+
+def handler_chain() -> list[Handler]:
+    """The handlers every message goes through, in order (see handlers/__init__.py)."""
+    return default_chain()
+
+
+def build_edge(config: Config) -> Edge:
+    """The WeChat protocol edge for the configured account."""
+    return Edge(token=config.token, app_id=config.app_id, aes_key=config.aes_key,
+                replay_window=config.replay_window, mode=config.message_mode)
+
+
+def build_engine(config: Config, *, store: Store | None = None) -> Engine:
+    """The engine of a web process: Redis, hot-reloaded knowledge, the handler chain, the edge, the push hook."""
+    store = store or Store.connect(config)
+    knowledge = KnowledgeHolder.for_config(config, background=True)
+    engine = Engine(config=config, store=store, knowledge=knowledge, router=Router(handler_chain()),
+                    edge=build_edge(config))
+    engine.inbound_writes.append(queue_inbound)  # a message opens the follower's push window
+    return engine
+
+
+def build_push_runtime(config: Config, *, store: Store | None = None,
+                       clock: Callable[[], float] = time.time) -> Runtime:
+    """What push jobs use in one process: its own Redis client (worker timeouts), the topics and articles."""
+    base = store or Store.connect(config)
+    own = Store(worker_redis(config, base), Keys(config.key_prefix), embedded=base.embedded)
+    runtime = Runtime(config=config, store=own, settings=PushSettings.from_env(config.extra),
+                      knowledge=KnowledgeHolder.for_config(config, only=PUSH_SECTIONS), clock=clock)
+    if store is None:
+        runtime.keep_closing(base.redis)
+    return runtime

@@ -1,0 +1,79 @@
+"""A follower's short-lived conversation state (pending choices, pages of a long answer) in Redis."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.infra.store import Store
+
+SESSION_TTL = 600
+
+
+class Session:
+    """A small dict persisted as a Redis hash with a TTL; saved only when changed."""
+
+    def __init__(self, openid: str, data: dict[str, Any] | None = None) -> None:
+        self.openid = openid
+        self.data: dict[str, Any] = data or {}
+        self.dirty = False
+        self.changed: set[str] = set()  # keys set or removed while handling this message
+
+    @classmethod
+    def load(cls, store: Store | None, openid: str) -> Session:
+        """The follower's session, or an empty one when Redis is down or there is none."""
+        if store is None:
+            return cls(openid)
+        return cls.from_hash(openid, store.safe(lambda r: r.hgetall(store.keys.session(openid)), {}))
+
+    @classmethod
+    def from_hash(cls, openid: str, raw: dict[bytes, bytes]) -> Session:
+        """The session from its Redis hash as read (a broken field is skipped, not fatal)."""
+        data = {}
+        for k, v in raw.items():
+            try:
+                data[k.decode()] = json.loads(v)
+            except (ValueError, UnicodeDecodeError):
+                continue
+        return cls(openid, data)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+    def set(self, key: str, value: Any) -> None:
+        self.data[key] = value
+        self.dirty = True
+        self.changed.add(key)
+
+    def pop(self, key: str, default: Any = None) -> Any:
+        if key in self.data:
+            self.dirty = True
+            self.changed.add(key)
+        return self.data.pop(key, default)
+
+    def save(self, store: Store | None) -> None:
+        """Write back when changed (the whole hash, so removed keys disappear)."""
+        if store is None or not self.dirty:
+            return
+
+        def write(r: Any) -> None:
+            pipe = r.pipeline()
+            self.queue_save(pipe, store)
+            pipe.execute()
+
+        store.safe(write, None)
+
+    def queue_save(self, pipe: Any, store: Store) -> None:
+        """Queue the write-back on a pipeline (nothing when unchanged), to travel with other writes."""
+        if not self.dirty:
+            return
+        key = store.keys.session(self.openid)
+        pipe.delete(key)
+        if self.data:
+            pipe.hset(key, mapping={k: json.dumps(v, ensure_ascii=False) for k, v in self.data.items()})
+            pipe.expire(key, SESSION_TTL)
+        self.dirty = False
+
+    @staticmethod
+    def clear(store: Store, openid: str) -> None:
+        """Forget the follower's session (unsubscribe)."""
+        store.safe(lambda r: r.delete(store.keys.session(openid)), 0)

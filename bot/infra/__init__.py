@@ -1,0 +1,1 @@
+"""Infrastructure every part uses: configuration, the Redis store and its key names, logging."""

@@ -1,0 +1,63 @@
+"""Every fixed sentence the bot says, by name: the code names them here, `knowledge/replies.yaml` words them.
+
+`bot kb check` fails when replies.yaml lacks one of these or uses a {placeholder} the code does not fill, so
+deleting a line from the file can never send followers an empty sentence.
+"""
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ReplyText:
+    """The name of one sentence in replies.yaml, the {placeholders} the code fills in, and when it is said."""
+
+    key: str
+    when: str
+    placeholders: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return self.key
+
+
+def placeholders_in(text: str) -> set[str]:
+    """The {names} a sentence asks to be filled in (None for a malformed brace)."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+class Say:
+    """The sentences, as the handlers and the engine name them."""
+
+    welcome = ReplyText("welcome", "a follower has just followed the account")
+    help = ReplyText("help", "帮助 / 菜单 / help")
+    fallback = ReplyText("fallback", "a question the bot cannot answer (it is logged for staff)")
+    error = ReplyText("error", "the bot failed while answering (a bug): the follower is asked to try again")
+    voice_unrecognized = ReplyText("voice_unrecognized", "a voice message WeChat could not turn into text")
+    media = ReplyText("media", "a picture, video or file")
+    location = ReplyText("location", "a shared location")
+    link = ReplyText("link", "a shared link")
+    unknown = ReplyText("unknown", "a kind of message the bot does not know")
+    more_hint = ReplyText("more_hint", "after a page of a long answer: 「更多」 gives the next one")
+    no_more = ReplyText("no_more", "「更多」 when no page is waiting")
+    menu_unknown = ReplyText("menu_unknown", "a click on a menu button the knowledge does not know")
+    empty_text = ReplyText("empty_text", "a message with no text in it")
+    suggest_intro = ReplyText("suggest_intro", "the first line of a 您是想问 list")
+    suggest_outro = ReplyText("suggest_outro", "the last line of a 您是想问 list")
+    choice_invalid = ReplyText("choice_invalid", "a number outside the list just shown", ("count",))
+    subscribe_list = ReplyText("subscribe_list", "订阅 alone: the numbered topics", ("topics",))
+    subscribe_done = ReplyText("subscribe_done", "topics subscribed", ("names",))
+    subscribe_first_note = ReplyText("subscribe_first_note", "after a follower's first subscription")
+    subscribe_already = ReplyText("subscribe_already", "topics the follower had subscribed to already", ("names",))
+    subscribe_unknown = ReplyText("subscribe_unknown", "a word that names no topic", ("word",))
+    unsubscribe_done = ReplyText("unsubscribe_done", "topics unsubscribed", ("names",))
+    unsubscribe_not_subscribed = ReplyText("unsubscribe_not_subscribed", "退订 of a topic the follower did not have",
+                                           ("names",))
+    unsubscribe_all_done = ReplyText("unsubscribe_all_done", "退订 全部", ("names",))
+    unsubscribe_hint = ReplyText("unsubscribe_hint", "退订 alone: which topics can be unsubscribed", ("names",))
+    subscriptions_none = ReplyText("subscriptions_none", "我的订阅 / 退订 with no subscription")
+    my_subscriptions = ReplyText("my_subscriptions", "我的订阅: the follower's topics", ("topics",))
+    subscriptions_unavailable = ReplyText("subscriptions_unavailable", "a subscription command while Redis is down")
+
+
+ALL_TEXTS: tuple[ReplyText, ...] = tuple(v for v in vars(Say).values() if isinstance(v, ReplyText))

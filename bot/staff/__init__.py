@@ -1,0 +1,1 @@
+"""Tools for the office's staff: the `bot` command, `bot ask`, `bot chat`, reports."""

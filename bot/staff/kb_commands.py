@@ -1,0 +1,163 @@
+"""Staff commands for the knowledge: `bot kb check`, `bot ask`, `bot report unanswered`."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from bot.infra.config import ConfigError
+from bot.knowledge.limits import ReadLimits
+from bot.knowledge.loader import Knowledge, KnowledgeError, Problem, check_knowledge, load_knowledge
+from bot.knowledge.reload import SNAPSHOT_FOLDER
+from bot.knowledge.snapshot import Snapshots
+from bot.staff.cli_setup import bot_command, load_config
+
+
+def _folder(path: Path | None) -> Path:
+    folder = path or load_config(demo=True).knowledge_dir
+    if not folder.is_dir():
+        raise click.ClickException(f"{folder} is not a folder")
+    return folder
+
+
+def _limits() -> ReadLimits:
+    """The read caps of the configuration (BOT_KNOWLEDGE_MAX_*), the same the running bot uses."""
+    try:
+        return ReadLimits.from_settings(load_config(demo=True).extra)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+_DIR = click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+                    help="The knowledge folder (default: KNOWLEDGE_DIR or ./knowledge).")
+
+
+@click.group()
+def kb() -> None:
+    """Work with the knowledge folder."""
+
+
+@kb.command("check")
+@_DIR
+@click.option("--errors-only", is_flag=True, help="Hide warnings.")
+def kb_check(folder: Path | None, errors_only: bool) -> None:
+    """Validate every knowledge file; print file:line: problem; exit 1 when there are errors."""
+    folder, limits = _folder(folder), _limits()
+    try:
+        knowledge, problems = check_knowledge(folder, limits=limits)
+    except Exception as exc:  # the loader reports problems; anything else is still a sentence, not a traceback
+        raise click.ClickException(f"could not check {folder}: {type(exc).__name__}: {exc}") from exc
+    if knowledge is not None:
+        from bot.staff.ask import menu_problems
+
+        problems = problems + menu_problems(knowledge)
+    errors = [p for p in problems if p.severity == "error"]
+    shown = errors if errors_only else problems
+    for problem in sorted(shown, key=_where):
+        click.echo(f"{problem.file}:{problem.line}: {problem.severity}: {problem.message}")
+    click.echo(_summary(folder, knowledge, errors, len(problems) - len(errors)) + _fallback(folder, knowledge))
+    if errors:
+        raise SystemExit(1)
+
+
+def _fallback(folder: Path, knowledge: Knowledge | None) -> str:
+    """For a folder that does not load: what a restart of the bot would serve (the last good snapshot, if any)."""
+    config = load_config(demo=True)
+    if knowledge is not None or folder.resolve() != config.knowledge_dir.resolve():
+        return ""
+    saved = Snapshots(config.data_dir / SNAPSHOT_FOLDER).latest()
+    if saved is None:
+        return f" No last good copy in {config.data_dir} yet: a restart would refuse to start."
+    return f" Meanwhile a restart serves the last good copy (version {saved[0]})."
+
+
+def _where(problem: Problem) -> tuple[str, int]:
+    return problem.file, problem.line
+
+
+def _summary(folder: Path, knowledge: Knowledge | None, errors: list[Problem], warnings: int) -> str:
+    counts = f"{len(errors)} error(s), {warnings} warning(s)"
+    if knowledge is None:
+        return f"{folder}: {counts}. Not loadable: the bot keeps serving the last good version until fixed."
+    faq = knowledge.faq
+    size = f"{len(faq.entries)} FAQ entries, {len(faq.index.docs)} phrasings, " if faq is not None else ""
+    return f"{folder}: {size}{counts}. OK (version {knowledge.version})."
+
+
+@click.command()
+@click.argument("text", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (for scripts).")
+@_DIR
+def ask(text: tuple[str, ...], as_json: bool, folder: Path | None) -> None:
+    """What the bot would answer to TEXT, and why."""
+    from bot.staff.ask import explain
+
+    folder = _folder(folder)
+    try:
+        knowledge = load_knowledge(folder, limits=_limits())
+    except KnowledgeError as exc:
+        raise click.ClickException(f"the knowledge has errors (run `{bot_command('kb check')}`):\n{exc}") from exc
+    result = explain(" ".join(text), knowledge)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    click.echo(render_explanation(result))
+
+
+def render_explanation(result: dict) -> str:
+    """`bot ask` for a person: the evidence first, the reply last."""
+    lines = [f"question:    {result['text']}",
+             f"normalized:  {result.get('normalized') or ''}",
+             f"tokens:      {' | '.join(result.get('tokens') or [])}"]
+    if result.get("repaired"):
+        lines.append(f"repaired:    {result['repaired']}  (homophone typo)")
+    if result.get("unknown"):
+        lines.append(f"unknown:     {' | '.join(result['unknown'])}  (words no entry knows)")
+    rule = f" by {result['rule']}" if result.get("rule") else ""
+    target = f" → {result['entry']}" if result.get("entry") else ""
+    if result.get("suggestions"):
+        target = " → " + ", ".join(result["suggestions"])
+    lines.append(f"decision:    {result['decision']}{rule}{target}  (handler {result['handler']}, "
+                 f"score {result['score']:.3f})")
+    if result.get("candidates"):
+        lines.append("candidates:")
+        for n, c in enumerate(result["candidates"], start=1):
+            lines.append(f"  {n}. {c['score']:.3f}  {c['id']:<28} {c['question']}  (closest: {c['phrasing']})"
+                         + (f"  [{c['notes']}]" if c.get("notes") else ""))
+    lines.append("reply:")
+    lines.extend(f"  {line}" for line in (result["reply"] or "(no reply)").splitlines())
+    return "\n".join(lines)
+
+
+@click.group()
+def report() -> None:
+    """Reports for staff."""
+
+
+@report.command("unanswered")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), required=True,
+              help="First day to include, YYYY-MM-DD.")
+@click.option("--limit", type=click.IntRange(min=1), default=30, show_default=True, help="Groups to show.")
+def report_unanswered(since: datetime, limit: int) -> None:
+    """The questions the bot could not answer, similar ones grouped, most frequent first."""
+    from bot.staff.unanswered_report import group_questions, read_unanswered
+
+    config = load_config(demo=True)
+    records = read_unanswered(config, since=since.timestamp())
+    knowledge, _ = check_knowledge(config.knowledge_dir, limits=_limits())
+    faq = knowledge.faq if knowledge is not None else None
+    groups = group_questions(records, faq.index.analyze if faq is not None else None)
+    if not groups:
+        click.echo(f"No unanswered questions since {since:%Y-%m-%d}.")
+        return
+    click.echo(f"{len(records)} unanswered question(s) since {since:%Y-%m-%d} in {len(groups)} group(s):")
+    click.echo(f"{'count':>5} {'askers':>6}  {'last asked':<16}  {'best':>5}  question")
+    for group in groups[:limit]:
+        last = datetime.fromtimestamp(group.last).strftime("%Y-%m-%d %H:%M")
+        click.echo(f"{group.count:>5} {group.askers:>6}  {last:<16}  {group.best_score:>5.2f}  {group.example}")
+        for variant in group.variants[:3]:
+            click.echo(f"{'':>38}~ {variant}")
+    if len(groups) > limit:
+        click.echo(f"… {len(groups) - limit} more group(s): use --limit")

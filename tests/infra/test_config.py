@@ -1,0 +1,152 @@
+"""Configuration from the environment: a clear sentence for each mistake, all mistakes at once."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.infra.config import DEMO_TOKEN, Config, ConfigError
+from bot.staff.cli import cli
+
+GOOD = {"WECHAT_TOKEN": "testtoken123", "WECHAT_APP_ID": "wx2c2769f8efd9abc2",
+        "WECHAT_ENCODING_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        "REDIS_URL": "redis://127.0.0.1:6379/12"}
+
+
+def problems_for(**env: str) -> str:
+    with pytest.raises(ConfigError) as caught:
+        Config.from_env({k: v for k, v in {**GOOD, **env}.items() if v is not None})
+    return str(caught.value)
+
+
+def test_a_good_environment_is_read():
+    config = Config.from_env({**GOOD, "REPLAY_WINDOW_SECONDS": "120", "WECHAT_API_BASE_URL": "http://127.0.0.1:9/"})
+    assert config.token == "testtoken123" and config.app_id == "wx2c2769f8efd9abc2"
+    assert config.aes_key == GOOD["WECHAT_ENCODING_AES_KEY"]
+    assert config.redis_url == "redis://127.0.0.1:6379/12"
+    assert config.replay_window == 120
+    assert config.api_base_url == "http://127.0.0.1:9"
+    assert config.max_body_bytes == 64 * 1024
+
+
+def test_missing_token_says_where_to_find_it():
+    message = problems_for(WECHAT_TOKEN=None)
+    assert "WECHAT_TOKEN is not set" in message
+    assert "基本配置" in message
+
+
+def test_blank_token_counts_as_missing():
+    assert "WECHAT_TOKEN is not set" in problems_for(WECHAT_TOKEN="   ")
+
+
+@pytest.mark.parametrize("token", ["ab", "x" * 33, "has space", "tok-en!"])
+def test_token_wechat_would_not_accept(token):
+    assert "WECHAT_TOKEN must be 3-32 letters or digits" in problems_for(WECHAT_TOKEN=token)
+
+
+def test_missing_app_id():
+    assert "WECHAT_APP_ID is not set" in problems_for(WECHAT_APP_ID=None)
+
+
+def test_app_id_that_is_not_one():
+    assert "does not look like an AppID" in problems_for(WECHAT_APP_ID="gh_10f6c3c3ac5a")
+
+
+@pytest.mark.parametrize(("key", "expected"), [
+    ("abcdefghijklmnopqrstuvwxyz0123456789ABCDEF", "exactly 43 characters (it has 42)"),
+    ("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH", "exactly 43 characters (it has 44)"),
+    ("abcdefghijklmnopqrstuvwxyz0123456789ABCDE!G", "not valid base64"),
+    ("abcdefghijklmnopqrstuvwxyz0123456789ABCDE G", "not valid base64"),
+])
+def test_malformed_aes_key(key, expected):
+    message = problems_for(WECHAT_ENCODING_AES_KEY=key)
+    assert "WECHAT_ENCODING_AES_KEY" in message
+    assert expected in message
+
+
+def test_no_aes_key_means_plaintext_mode():
+    assert Config.from_env({**GOOD, "WECHAT_ENCODING_AES_KEY": ""}).aes_key is None
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("localhost:6379", "must start with redis://"),
+    ("http://127.0.0.1:6379/0", "must start with redis://"),
+    ("redis://127.0.0.1:notaport/0", "port that is not a number"),
+    ("redis://127.0.0.1:99999/0", "port that is not a number"),
+    ("redis://127.0.0.1:6379/twelve", "database after the last / must be a number"),
+    ("redis:///0", "names no host"),
+])
+def test_bad_redis_url(url, expected):
+    message = problems_for(REDIS_URL=url)
+    assert "REDIS_URL" in message and expected in message
+
+
+def test_a_password_in_a_bad_redis_url_is_not_printed():
+    message = problems_for(REDIS_URL="redis://user:s3cret-pw@127.0.0.1:99999/0")
+    assert "s3cret-pw" not in message and "***" in message
+
+
+@pytest.mark.parametrize("url", ["redis://127.0.0.1:6379/12", "rediss://user:pw@redis.example.com:6380",
+                                 "unix:///tmp/redis.sock", "redis://localhost"])
+def test_good_redis_urls(url):
+    assert Config.from_env({**GOOD, "REDIS_URL": url}).redis_url == url
+
+
+def test_unset_redis_url_means_embedded():
+    assert Config.from_env({k: v for k, v in GOOD.items() if k != "REDIS_URL"}).redis_url is None
+
+
+@pytest.mark.parametrize("name", ["REPLAY_WINDOW_SECONDS", "MAX_BODY_BYTES"])
+@pytest.mark.parametrize("value", ["abc", "-5", "0", "1.5"])
+def test_numbers_must_be_positive_whole_numbers(name, value):
+    assert f"{name} must be a positive whole number" in problems_for(**{name: value})
+
+
+def test_knowledge_dir_must_exist(tmp_path: Path):
+    assert "KNOWLEDGE_DIR" in problems_for(KNOWLEDGE_DIR=str(tmp_path / "missing"))
+
+
+def test_api_base_url_must_be_http():
+    assert "WECHAT_API_BASE_URL" in problems_for(WECHAT_API_BASE_URL="ftp://api.example.com")
+
+
+def test_every_problem_is_listed_at_once():
+    message = problems_for(WECHAT_TOKEN=None, WECHAT_ENCODING_AES_KEY="short", REDIS_URL="localhost")
+    assert message.count("\n  - ") == 3
+
+
+def test_demo_mode_fills_token_and_app_id():
+    config = Config.from_env({}, demo=True)
+    assert config.token == DEMO_TOKEN and config.demo
+    assert not Config.from_env({"WECHAT_TOKEN": "realtoken1"}, demo=True).demo
+
+
+def test_cli_shows_a_sentence_not_a_traceback():
+    result = CliRunner().invoke(cli, ["serve"], env={"REDIS_URL": "redis://127.0.0.1:notaport/0",
+                                                    "WECHAT_ENCODING_AES_KEY": "tooshort"})
+    assert result.exit_code == 1
+    assert "REDIS_URL" in result.output and "WECHAT_ENCODING_AES_KEY" in result.output
+    assert "Traceback" not in result.output
+    assert not isinstance(result.exception, ConfigError)  # handled: click turned it into a message
+
+
+@pytest.mark.parametrize("mode", ["auto", "plaintext", "compatible", "safe", "SAFE"])
+def test_message_mode_is_read(mode):
+    assert Config.from_env({**GOOD, "WECHAT_MESSAGE_MODE": mode}).message_mode == mode.lower()
+
+
+def test_message_mode_defaults_to_auto():
+    assert Config.from_env(GOOD).message_mode == "auto"
+
+
+def test_unknown_message_mode_names_the_choices():
+    message = problems_for(WECHAT_MESSAGE_MODE="secure")
+    assert "WECHAT_MESSAGE_MODE must be one of auto, plaintext, compatible, safe" in message
+    assert "安全模式 = safe" in message and "'secure'" in message
+
+
+@pytest.mark.parametrize("mode", ["compatible", "safe"])
+def test_encrypted_modes_need_the_aes_key(mode):
+    message = problems_for(WECHAT_MESSAGE_MODE=mode, WECHAT_ENCODING_AES_KEY=None)
+    assert f"WECHAT_MESSAGE_MODE={mode} needs WECHAT_ENCODING_AES_KEY" in message
