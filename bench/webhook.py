@@ -17,7 +17,6 @@ import http.client
 import itertools
 import os
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -32,6 +31,7 @@ from xml.etree import ElementTree
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.devkit.webserve import free_port, stop_web  # noqa: E402
 from bot.devkit.wechat_client import WeChatServer  # noqa: E402  (the independent client of the tests)
 
 TOKEN = "benchtoken42"
@@ -55,12 +55,6 @@ def bare_app():
         return Response(xml, mimetype="application/xml")
 
     return app
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for_port(port: int, proc: subprocess.Popen, what: str, timeout: float = 60) -> None:
@@ -125,16 +119,6 @@ def cpu_seconds(pids: list[int]) -> float:
             continue
         total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
 
 
 _msg_ids = itertools.count(int(time.time()) * 1_000_000)
@@ -305,7 +289,7 @@ def main() -> None:
               f"(worst ratio {worst:.2f}, worst p99 {worst_p99:.2f} ms)")
     finally:
         for proc in reversed(procs):
-            stop(proc)
+            stop_web(proc)
         shutil.rmtree(tmp, ignore_errors=True)
         if args.redis_url:
             forget_keys(args.redis_url, prefix)
