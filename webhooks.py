@@ -7,7 +7,7 @@ import re
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from bot.app import build_engine
+from bot.app import build_edge, build_engine
 from bot.infra.config import Config
 from bot.infra.logs import ensure_logging
 from bot.infra.store import Store
@@ -25,16 +25,18 @@ def create_app(config: Config | None = None, *, store: Store | None = None) -> F
     """The app factory: one engine per process, built from the environment unless given a config."""
     ensure_logging()  # a server started without `bot` or our gunicorn logger still logs time and level
     config = config or Config.from_env()
-    engine = build_engine(config, store=store)
+    edge = build_edge(config)  # the WeChat side: signatures, decryption, sealing; the engine only renders
+    engine = build_engine(config, store=store, edge=edge)
     app = Flask(__name__, static_folder=None)  # no /static route: the bot serves no files
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions["clairbot"] = engine
+    app.extensions["clairbot.edge"] = edge
     signatures = SignatureRecords(engine.store, window=config.replay_window, retry_horizon=engine.replies.ttl)
 
     @app.get("/wechat")
     def verify() -> Response:
         try:
-            echostr = engine.edge.verify_url(request.args.to_dict())
+            echostr = edge.verify_url(request.args.to_dict())
         except Forbidden as exc:
             log.warning("GET /wechat refused: %s", exc)
             return Response("forbidden", status=403, mimetype="text/plain")
@@ -45,7 +47,7 @@ def create_app(config: Config | None = None, *, store: Store | None = None) -> F
         args = request.args.to_dict()
         body = request.get_data(cache=False)
         try:
-            inbound = engine.edge.inbound(args, body)
+            inbound = edge.inbound(args, body)
             xml = engine.respond(inbound.message, guard=signatures.guard(args, body))
         except Forbidden as exc:
             log.warning("POST /wechat refused (403): %s", exc)
@@ -55,7 +57,7 @@ def create_app(config: Config | None = None, *, store: Store | None = None) -> F
             return Response("bad request", status=400, mimetype="text/plain")
         if xml == "success":
             return Response("success", mimetype="text/plain")
-        return Response(engine.edge.seal(xml, args, inbound.encrypted), mimetype=XML)
+        return Response(edge.seal(xml, args, inbound.encrypted), mimetype=XML)
 
     @app.get("/healthz")
     def healthz() -> Response:

@@ -34,12 +34,12 @@ def build_edge(config: Config) -> Edge:
                 replay_window=config.replay_window, mode=config.message_mode)
 
 
-def build_engine(config: Config, *, store: Store | None = None) -> Engine:
+def build_engine(config: Config, *, store: Store | None = None, edge: Edge | None = None) -> Engine:
     """The engine of a web process: Redis, hot-reloaded knowledge, the handler chain, the edge, the push hook."""
     store = store or Store.connect(config)
     knowledge = KnowledgeHolder.for_config(config, background=True)
     engine = Engine(config=config, store=store, knowledge=knowledge, router=Router(handler_chain()),
-                    edge=build_edge(config))
+                    edge=edge or build_edge(config))
     engine.inbound_writes.append(queue_inbound)  # a message opens the follower's push window
     return engine
 

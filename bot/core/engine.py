@@ -4,14 +4,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from wechatpy.messages import BaseMessage
 
 from bot.core.dedup import Guard, ReplyCache, dedup_key
 from bot.core.evidence import summary
-from bot.core.replies import NO_REPLY, NewsReply, Reply, TextReply
+from bot.core.paging import paginate
+from bot.core.replies import NO_REPLY, Reply, TextReply
 from bot.core.router import Context, Router
 from bot.core.session import Session
 from bot.infra.config import Config
@@ -20,12 +21,8 @@ from bot.infra.privacy import hash_openid
 from bot.infra.store import Store
 from bot.knowledge import KnowledgeHolder
 from bot.knowledge.texts import Say
-from bot.wechat.protocol import TEXT_LIMIT_BYTES, Edge, split_text
 
 log = logging.getLogger(__name__)
-
-# Room left for the 「更多」 hint and the XML around the text.
-PAGE_BYTES = TEXT_LIMIT_BYTES - 200
 
 # A hook whose Redis work rides on the pipeline that stores the reply (no round trip of its own): it queues
 # commands on the pipeline and may return a callback that receives the results of exactly those commands.
@@ -33,15 +30,25 @@ PipelinedHook = Callable[[Context, Any], Callable[[list], None] | None]
 Writes = Callable[[Any], Callable[[list], None]]
 
 
+class Renderer(Protocol):
+    """What turns a Reply into the plaintext XML WeChat receives (the WeChat edge, `bot.wechat.protocol.Edge`).
+
+    The engine renders once per message so that a retry gets identical bytes, but it does not know the wire
+    format: the composition root hands it the edge.
+    """
+
+    def render(self, reply: Reply, message: BaseMessage) -> str: ...
+
+
 @dataclass
 class Engine:
-    """Config, store, knowledge, handler chain and protocol edge of one process."""
+    """Config, store, knowledge, handler chain and reply renderer of one process."""
 
     config: Config
     store: Store
     knowledge: KnowledgeHolder
     router: Router
-    edge: Edge
+    edge: Renderer
     replies: ReplyCache = field(init=False)
     inbound_writes: list[PipelinedHook] = field(default_factory=list)
 
@@ -172,25 +179,3 @@ class Engine:
 def kind_of(message: BaseMessage) -> str:
     """`text`, `voice`… or `event:subscribe`, `event:CLICK`… for a log line."""
     return f"event:{getattr(message, 'event', '')}" if message.type == "event" else str(message.type)
-
-
-def paginate(reply: Reply, ctx: Context) -> Reply:
-    """Keep a text reply under WeChat's limit and say when pages wait for 「更多」 (the one place that does).
-
-    Handlers queue further pages of their answer in the session's "more"; a text longer than a page is split here
-    and its overflow comes first. Pages left from an earlier answer are replaced only when a handler touched them.
-    """
-    queued = (ctx.session.get("more") or []) if "more" in ctx.session.changed else []
-    hint = ctx.knowledge.text(Say.more_hint)
-    if isinstance(reply, TextReply) and len(reply.content.encode()) > PAGE_BYTES:
-        # Each page leaves room for "\n" + hint, so a 「更多」 reply is never split again (which lost pages).
-        first, *rest = split_text(reply.content, PAGE_BYTES - len(hint.encode()) - 1)
-        ctx.session.set("more", [*rest, *queued])
-        return TextReply(f"{first}\n{hint}")
-    if not queued:
-        return reply
-    if isinstance(reply, TextReply):
-        return TextReply(f"{reply.content}\n{hint}")
-    if isinstance(reply, NewsReply):
-        return replace(reply, description=f"{reply.description}\n{hint}")
-    return reply

@@ -7,8 +7,8 @@ from wechatpy.events import ClickEvent
 from wechatpy.messages import TextMessage
 
 from bot.app import handler_chain
-from bot.core.engine import paginate
 from bot.core.evidence import decision_of
+from bot.core.paging import paginate
 from bot.core.replies import NO_REPLY, NewsReply, Reply, TextReply
 from bot.core.router import Context, Router
 from bot.core.session import Session

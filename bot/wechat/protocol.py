@@ -2,7 +2,7 @@
 
 wechatpy does the parsing, crypto and reply templates; this module covers its gaps: constant-time
 signature checks, a timestamp window, hostile XML refused before any parser expands it, `]]>` escaped in
-CDATA, text kept under WeChat's 2,048-byte limit.
+CDATA. (Long text is paged before it gets here: `bot.core.paging`.)
 """
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from wechatpy.replies import TextReply as WxTextReply
 
 from bot.core.replies import NewsReply, NoReply, Reply, TextReply
 
-TEXT_LIMIT_BYTES = 2048
 _DECL = re.compile(rb"<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST)", re.IGNORECASE)
 
 
@@ -164,44 +163,3 @@ class Edge:
 def escape_cdata(text: str) -> str:
     """Make `text` safe inside <![CDATA[...]]> by splitting any `]]>`."""
     return text.replace("]]>", "]]]]><![CDATA[>")
-
-
-_SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])")
-
-
-def split_text(text: str, limit: int = TEXT_LIMIT_BYTES) -> list[str]:
-    """Split `text` into pages of at most `limit` UTF-8 bytes, at sentence ends where possible."""
-    if len(text.encode()) <= limit:
-        return [text]
-    pages: list[str] = []
-    current = ""
-    for piece in _SENTENCE_END.split(text):
-        while len(piece.encode()) > limit:  # one sentence longer than a page: cut by characters
-            head = _cut_bytes(piece, limit - len(current.encode()))
-            if not head:
-                pages.append(current)
-                current = ""
-                continue
-            pages.append(current + head)
-            current = ""
-            piece = piece[len(head):]
-        if len((current + piece).encode()) > limit:
-            pages.append(current)
-            current = piece
-        else:
-            current += piece
-    if current:
-        pages.append(current)
-    return [p.strip() for p in pages if p.strip()]
-
-
-def _cut_bytes(text: str, limit: int) -> str:
-    out = []
-    size = 0
-    for ch in text:
-        n = len(ch.encode())
-        if size + n > limit:
-            break
-        out.append(ch)
-        size += n
-    return "".join(out)

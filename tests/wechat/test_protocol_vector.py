@@ -71,8 +71,7 @@ def vector_app(tmp_path, knowledge_dir, store, *, window: int):
 
 def test_app_decrypts_the_vector_and_answers_encrypted(tmp_path, knowledge_dir, store, server: WeChatServer):
     app = vector_app(tmp_path, knowledge_dir, store, window=20 * 365 * 86400)  # the vector is from 2014
-    engine = app.extensions["clairbot"]
-    inbound = engine.edge.inbound(dict(QUERY), BODY.encode())
+    inbound = app.extensions["clairbot.edge"].inbound(dict(QUERY), BODY.encode())
     assert inbound.encrypted
     assert inbound.message.content == "abcdteT"
     assert inbound.message.id == 6054768590064713728
