@@ -11,11 +11,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from bot.core.effects import Applier
 from bot.core.engine import Engine
 from bot.core.router import Handler, Router
+from bot.followers import subscriptions, unanswered
+from bot.followers.effects import ForgetFollower, LogUnanswered, Subscribe, Unsubscribe
 from bot.infra.config import Config
 from bot.infra.store import Keys, Store
 from bot.knowledge import KnowledgeHolder
+from bot.push import followers as push_followers
 from bot.push.inbound import queue_inbound
 from bot.push.runtime import PUSH_SECTIONS, Runtime, worker_redis
 from bot.push.settings import PushSettings
@@ -34,14 +38,23 @@ def build_edge(config: Config) -> Edge:
                 replay_window=config.replay_window, mode=config.message_mode)
 
 
+def effect_appliers() -> dict[type, tuple[Applier, ...]]:
+    """Who carries out each kind of effect a handler may ask for, on the reply's pipeline, in this order."""
+    return {
+        Subscribe: (subscriptions.apply_change, push_followers.apply_tag_sync),
+        Unsubscribe: (subscriptions.apply_change, push_followers.apply_tag_sync),
+        ForgetFollower: (subscriptions.apply_forget, push_followers.apply_forget),
+        LogUnanswered: (unanswered.apply_log,),
+    }
+
+
 def build_engine(config: Config, *, store: Store | None = None, edge: Edge | None = None) -> Engine:
     """The engine of a web process: Redis, hot-reloaded knowledge, the handler chain, the edge, the push hook."""
     store = store or Store.connect(config)
     knowledge = KnowledgeHolder.for_config(config, background=True)
-    engine = Engine(config=config, store=store, knowledge=knowledge, router=Router(handler_chain()),
-                    edge=edge or build_edge(config))
-    engine.inbound_writes.append(queue_inbound)  # a message opens the follower's push window
-    return engine
+    return Engine(config=config, store=store, knowledge=knowledge, router=Router(handler_chain()),
+                  edge=edge or build_edge(config), appliers=effect_appliers(),
+                  inbound_writes=[queue_inbound])  # a message opens the follower's push window
 
 
 def build_push_runtime(config: Config, *, store: Store | None = None,

@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bot.core.replies import Reply, TextReply
+from bot.core.effects import PASS, Forget, Outcome, answer, passing
+from bot.core.replies import TextReply
 from bot.core.router import Context
 from bot.knowledge.texts import Say
 from handlers.faq import answer_reply, faq_of
@@ -24,22 +25,22 @@ def choice_number(text: str) -> int | None:
     return _CN[raw] if raw in _CN else int(raw)
 
 
-def handle(ctx: Context) -> Reply | None:
+def handle(ctx: Context) -> Outcome:
     """Answer the picked entry; a message that is not a number drops the list and is handled as usual."""
     pending = ctx.session.get("choices")
     if ctx.text is None or not pending:
-        return None
+        return PASS
     number = choice_number(ctx.text)
     if number is None:
-        ctx.session.pop("choices")
-        return None
+        return passing(Forget("choices"))
     if not 1 <= number <= len(pending):
-        ctx.trace.update(decision="choice_invalid", suggestions=list(pending))
-        return TextReply(ctx.knowledge.text(Say.choice_invalid, count=len(pending)))
-    ctx.session.pop("choices")
+        ctx.evidence.decided("choice_invalid", suggestions=list(pending))
+        return answer(TextReply(ctx.knowledge.text(Say.choice_invalid, count=len(pending))))
     faq = faq_of(ctx)
     entry = faq.get(pending[number - 1]) if faq is not None else None
     if entry is None:
-        return None  # the entry left the knowledge since the list was shown: treat the message as new
-    ctx.trace.update(decision="answer", rule="choice", score=1.0, suggestions=[], choice=number)
-    return answer_reply(ctx, entry)
+        return passing(Forget("choices"))  # the entry left the knowledge since the list was shown: a new message
+    ctx.evidence.decided("answer", rule="choice", score=1.0)
+    ctx.evidence.choice = number
+    picked = answer_reply(ctx, entry)
+    return Outcome(picked.reply, (Forget("choices"), *picked.effects))

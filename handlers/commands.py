@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 
-from bot.core.replies import Reply, TextReply
+from bot.core.effects import PASS, Forget, Outcome, Remember, answer
+from bot.core.replies import TextReply
 from bot.core.router import Context
 from bot.knowledge.texts import Say
 
@@ -17,21 +18,18 @@ def command_word(text: str | None) -> str:
     return _STRIP.sub("", (text or "")).lower()
 
 
-def handle(ctx: Context) -> Reply | None:
+def handle(ctx: Context) -> Outcome:
     """帮助/菜单/help/? → help; 更多 → the next page kept in the session."""
     if ctx.text is None:
-        return None
+        return PASS
     word = command_word(ctx.text)
     if word in HELP_WORDS:
-        return TextReply(ctx.knowledge.text(Say.help))
+        return answer(TextReply(ctx.knowledge.text(Say.help)))
     if word in MORE_WORDS:
         pages = ctx.session.get("more") or []
         if not pages:
-            return TextReply(ctx.knowledge.text(Say.no_more))
+            return answer(TextReply(ctx.knowledge.text(Say.no_more)))
         page, rest = pages[0], pages[1:]
-        if rest:
-            ctx.session.set("more", rest)  # the engine adds the 「更多」 hint
-        else:
-            ctx.session.pop("more")
-        return TextReply(page)
-    return None
+        # With pages left the engine adds the 「更多」 hint.
+        return answer(TextReply(page), Remember("more", rest) if rest else Forget("more"))
+    return PASS

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import logging
 
-from bot.core.replies import NO_REPLY, Reply, TextReply
+from bot.core.effects import PASS, ClearSession, Outcome, answer
+from bot.core.replies import NO_REPLY, TextReply
 from bot.core.router import Context
-from bot.core.session import Session
-from bot.followers.subscriptions import forget_follower as forget_subscriptions
+from bot.followers.effects import ForgetFollower
 from bot.knowledge.texts import Say
 
 log = logging.getLogger(__name__)
@@ -17,41 +17,23 @@ SILENT = {"view", "location", "scan", "templatesendjobfinish", "masssendjobfinis
           "pic_sysphoto", "pic_photo_or_album", "pic_weixin", "location_select", "user_info_modified",
           "user_authorization_revoke"}
 
-# Hooks run when a follower unfollows (subscriptions, pending pushes register here).
-UNFOLLOW_HOOKS: list = [forget_subscriptions]
 
-
-def handle(ctx: Context) -> Reply | None:
-    """Answer the events that are not questions."""
+def handle(ctx: Context) -> Outcome:
+    """Answer the events that are not questions; a known menu click goes on with its button's text."""
     if ctx.message.type != "event":
-        return None
+        return PASS
     event = str(getattr(ctx.message, "event", "") or "").lower()
     if event in ("subscribe", "subscribe_scan"):
-        return TextReply(ctx.knowledge.text(Say.welcome))
+        return answer(TextReply(ctx.knowledge.text(Say.welcome)))
     if event == "unsubscribe":
-        forget_follower(ctx)
-        return NO_REPLY
+        # Everything kept about the follower goes: the session here, the rest by the appliers bot.app wires.
+        return answer(NO_REPLY, ClearSession(), ForgetFollower())
     if event == "click":
-        key = str(getattr(ctx.message, "key", "") or "")
-        ctx.trace["menu_key"] = key
-        say = ctx.knowledge.menu.keys.get(key)
-        if say:
-            ctx.text = say  # a click does what typing its text does: the rest of the chain answers it
-            return None
-        log.info("menu click with unknown key %r", key)
-        return TextReply(ctx.knowledge.text(Say.menu_unknown))
+        if ctx.text is not None:
+            return PASS  # a click does what typing its text does: the rest of the chain answers it
+        log.info("menu click with unknown key %r", ctx.evidence.menu_key)
+        return answer(TextReply(ctx.knowledge.text(Say.menu_unknown)))
     if event in SILENT:
-        return NO_REPLY
+        return answer(NO_REPLY)
     log.info("unhandled event %r", event)  # who: the hashed openid in the log context
-    return NO_REPLY
-
-
-def forget_follower(ctx: Context) -> None:
-    """Clean up everything kept about a follower who unfollowed."""
-    if ctx.store is None:
-        return
-    Session.clear(ctx.store, ctx.openid)
-    ctx.session.data.clear()
-    ctx.session.dirty = False
-    for hook in UNFOLLOW_HOOKS:
-        hook(ctx.store, ctx.openid)
+    return answer(NO_REPLY)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.core.replies import NewsReply, Reply, TextReply
+from bot.core.effects import PASS, Forget, Outcome, Remember, answer
+from bot.core.replies import NewsReply, TextReply
 from bot.core.router import Context
 from bot.knowledge.faq import Faq, FaqEntry
 from bot.knowledge.texts import Say
@@ -32,69 +33,47 @@ def analysis_of(faq: Faq, text: str) -> Analysis:
     return faq.index.analyze(text.strip()[:MAX_QUESTION_CHARS])
 
 
-def answer_reply(ctx: Context, entry: FaqEntry) -> Reply:
+def answer_reply(ctx: Context, entry: FaqEntry) -> Outcome:
     """The entry's answer: text, or a news card when it has a link; `more` pages wait for 「更多」."""
     content = entry.answer
-    if entry.more:
-        ctx.session.set("more", list(entry.more))  # the engine splits a long first page and adds the hint
-    else:
-        ctx.session.pop("more")
-    ctx.trace["entry"] = entry.id
+    # The engine splits a long first page and adds the hint; pages left from an earlier answer are dropped.
+    pages = Remember("more", list(entry.more)) if entry.more else Forget("more")
+    ctx.evidence.entry = entry.id
     if entry.link is not None:
-        return NewsReply(title=entry.link.title, description=content, url=entry.link.url, picurl=entry.link.picurl)
-    return TextReply(content)
+        return answer(NewsReply(title=entry.link.title, description=content, url=entry.link.url,
+                                picurl=entry.link.picurl), pages)
+    return answer(TextReply(content), pages)
 
 
-def suggestion_reply(ctx: Context, faq: Faq, entry_ids: list[str]) -> Reply:
+def suggestion_reply(ctx: Context, faq: Faq, entry_ids: list[str]) -> Outcome:
     """A numbered list of standard questions, kept in the session so that "2" answers the second."""
     entries = [e for e in (faq.get(i) for i in entry_ids) if e is not None]
-    ctx.session.set("choices", [e.id for e in entries])
-    ctx.session.pop("more")
     lines = [ctx.knowledge.text(Say.suggest_intro)]
     lines += [f"{n}. {e.question}" for n, e in enumerate(entries, start=1)]
     lines.append(ctx.knowledge.text(Say.suggest_outro))
-    return TextReply("\n".join(line for line in lines if line))
+    return answer(TextReply("\n".join(line for line in lines if line)),
+                  Remember("choices", [e.id for e in entries]), Forget("more"))
 
 
-def record(ctx: Context, analysis: Analysis, decision: Decision) -> None:
-    """The matcher's evidence in ctx.trace, for the logs, the fallback and `bot ask`."""
-    ctx.trace.update(
-        normalized=analysis.normalized,
-        tokens=list(analysis.tokens),
-        decision=decision.kind,
-        rule=decision.rule,
-        entry=decision.entry_id,
-        score=round(decision.score, 4),
-        suggestions=list(decision.choices),
-        candidates=[{"id": c.entry_id, "question": c.question, "score": c.score, "phrasing": c.phrasing,
-                     **({"notes": c.notes} if c.notes else {})}
-                    for c in decision.candidates],
-    )
-    if analysis.repaired is not None:
-        ctx.trace["repaired"] = analysis.repaired.normalized
-
-
-def handle(ctx: Context) -> Reply | None:
-    """Rank the entries for the message and act on the decision; None lets the fallback answer."""
+def handle(ctx: Context) -> Outcome:
+    """Rank the entries for the message and act on the decision; passing lets the fallback answer."""
     faq = faq_for_question(ctx)
-    if faq is None:
-        return None
+    if faq is None or ctx.text is None:
+        return PASS
     analysis = analysis_of(faq, ctx.text)
     if all(token.isdigit() for token in analysis.tokens):
         # A bare number ("1" after the list expired) means nothing by itself: no list of random entries.
-        record(ctx, analysis, Decision("fallback", score=0.0))
-        return None
+        ctx.evidence.matcher(analysis, Decision("fallback", score=0.0))
+        return PASS
     # A menu button's text was written by staff, not typed: the short-message guard is for followers' typing.
     policy = MENU_POLICY if ctx.message.type == "event" else DEFAULT_POLICY
     decision = decide(faq.index.rank(analysis), n_tokens=len(analysis.tokens), policy=policy,
                       unknown=faq.index.unknown_share(analysis))
-    record(ctx, analysis, decision)
-    unknown = faq.index.unknown_words(analysis)
-    if unknown:
-        ctx.trace["unknown"] = unknown
+    ctx.evidence.matcher(analysis, decision)
+    ctx.evidence.unknown = faq.index.unknown_words(analysis)
     entry = faq.get(decision.entry_id)
     if decision.kind == "answer" and entry is not None:
         return answer_reply(ctx, entry)
     if decision.kind == "suggest" and decision.choices:
         return suggestion_reply(ctx, faq, list(decision.choices))
-    return None
+    return PASS

@@ -4,11 +4,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import redis
-
-from bot.core.replies import Reply, TextReply
+from bot.core.effects import PASS, Effect, Outcome, answer
+from bot.core.replies import TextReply
 from bot.core.router import Context
-from bot.followers import subscriptions
+from bot.followers.effects import Subscribe, Unsubscribe
 from bot.knowledge.texts import Say
 from bot.knowledge.topics import Topic, Topics
 
@@ -22,22 +21,22 @@ TRIM = re.compile(r"[\s。.!！~～]+$")
 PER_LINE = 4
 
 
-def handle(ctx: Context) -> Reply | None:
+def handle(ctx: Context) -> Outcome:
     """Answer a subscription command; anything else goes on down the chain."""
     topics = ctx.knowledge.topics
     if ctx.text is None or not isinstance(topics, Topics) or not len(topics):
-        return None
+        return PASS
     text = TRIM.sub("", unicodedata.normalize("NFKC", ctx.text).strip())
     plan = parse(text, topics)
     if plan is None:
-        return None
-    ctx.trace.update(handler="subscriptions", decision="command", subscription=plan[0])
-    if ctx.store is None:
-        return TextReply(ctx.knowledge.text(Say.subscriptions_unavailable))
-    try:
-        return TextReply(run(ctx, topics, *plan))
-    except redis.RedisError:
-        return TextReply(ctx.knowledge.text(Say.subscriptions_unavailable))
+        return PASS
+    ctx.evidence.handler = "subscriptions"
+    ctx.evidence.decided("command")
+    ctx.evidence.subscription = plan[0]
+    if ctx.topics is None:  # Redis could not be read: nothing is known of the follower's topics
+        return answer(TextReply(ctx.knowledge.text(Say.subscriptions_unavailable)))
+    said, effects = run(ctx, topics, ctx.topics, *plan)
+    return answer(TextReply(said), *effects)
 
 
 def parse(text: str, topics: Topics) -> tuple[str, list[Topic], list[str]] | None:
@@ -63,48 +62,54 @@ def parse(text: str, topics: Topics) -> tuple[str, list[Topic], list[str]] | Non
     return None
 
 
-def run(ctx: Context, topics: Topics, action: str, named: list[Topic], unknown: list[str]) -> str:
-    """Carry out the command and word the confirmation from replies.yaml."""
-    k, store, openid = ctx.knowledge, ctx.store, ctx.openid
+def run(ctx: Context, topics: Topics, mine: frozenset[str], action: str, named: list[Topic],
+        unknown: list[str]) -> tuple[str, list[Effect]]:
+    """The confirmation (worded from replies.yaml) and the change, given the follower's topics `mine`."""
+    k = ctx.knowledge
     if action == "list":
-        mine = subscriptions.topics_of(store, openid)
-        return k.text(Say.subscribe_list, topics=topic_grid(topics, mine))
+        return k.text(Say.subscribe_list, topics=topic_grid(topics, mine)), []
     if action == "mine" or action == "unsubscribe-hint":
-        mine = [t for t in topics.ordered if t.id in subscriptions.topics_of(store, openid)]
-        if not mine:
-            return k.text(Say.subscriptions_none)
+        have = [t for t in topics.ordered if t.id in mine]
+        if not have:
+            return k.text(Say.subscriptions_none), []
         if action == "unsubscribe-hint":
-            return k.text(Say.unsubscribe_hint, names=names(mine))
-        return k.text(Say.my_subscriptions, topics="\n".join(f"· {t.name}（{t.description}）" for t in mine))
+            return k.text(Say.unsubscribe_hint, names=names(have)), []
+        return k.text(Say.my_subscriptions, topics="\n".join(f"· {t.name}（{t.description}）" for t in have)), []
     if action == "unsubscribe-all":
-        had = subscriptions.unsubscribe_all(store, openid)
-        gone = [t for t in topics.ordered if t.id in had]
-        return k.text(Say.unsubscribe_all_done, names=names(gone)) if gone else k.text(Say.subscriptions_none)
-    lines = []
+        if not mine:
+            return k.text(Say.subscriptions_none), []
+        gone = [t for t in topics.ordered if t.id in mine]
+        # Topics the knowledge no longer has go too: nothing of the follower's stays behind.
+        said = k.text(Say.unsubscribe_all_done, names=names(gone)) if gone else k.text(Say.subscriptions_none)
+        return said, [Unsubscribe(tuple(sorted(mine)))]
+    lines, effects = [], []
     if named and action == "subscribe":
-        first = not subscriptions.topics_of(store, openid)
-        added, already = subscriptions.subscribe(store, openid, [t.id for t in named])
+        added = [t for t in named if t.id not in mine]
+        already = [t for t in named if t.id in mine]
         if added:
-            lines.append(k.text(Say.subscribe_done, names=names([t for t in named if t.id in added])))
-            if first:  # the 48-hour rule is said once, not on every subscription
+            effects.append(Subscribe(tuple(t.id for t in added)))
+            lines.append(k.text(Say.subscribe_done, names=names(added)))
+            if not mine:  # the 48-hour rule is said once, not on every subscription
                 lines.append(k.text(Say.subscribe_first_note))
         if already:
-            lines.append(k.text(Say.subscribe_already, names=names([t for t in named if t.id in already])))
+            lines.append(k.text(Say.subscribe_already, names=names(already)))
     elif named:
-        removed, absent = subscriptions.unsubscribe(store, openid, [t.id for t in named])
+        removed = [t for t in named if t.id in mine]
+        absent = [t for t in named if t.id not in mine]
         if removed:
-            lines.append(k.text(Say.unsubscribe_done, names=names([t for t in named if t.id in removed])))
+            effects.append(Unsubscribe(tuple(t.id for t in removed)))
+            lines.append(k.text(Say.unsubscribe_done, names=names(removed)))
         if absent:
-            lines.append(k.text(Say.unsubscribe_not_subscribed, names=names([t for t in named if t.id in absent])))
+            lines.append(k.text(Say.unsubscribe_not_subscribed, names=names(absent)))
     lines.extend(k.text(Say.subscribe_unknown, word=word) for word in unknown)
-    return "\n".join(lines)
+    return "\n".join(lines), effects
 
 
 def names(items: list[Topic]) -> str:
     return "、".join(t.name for t in items)
 
 
-def topic_grid(topics: Topics, mine: set[str]) -> str:
+def topic_grid(topics: Topics, mine: frozenset[str]) -> str:
     """The numbered topics, a few to a line, subscribed ones ticked."""
     cells = [f"{t.number}. {t.name}{' ✓' if t.id in mine else ''}" for t in topics.ordered]
     return "\n".join("  ".join(cells[i:i + PER_LINE]) for i in range(0, len(cells), PER_LINE))

@@ -3,15 +3,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from wechatpy.messages import BaseMessage
 
 from bot.core.dedup import Guard, ReplyCache, dedup_key
-from bot.core.evidence import summary
+from bot.core.effects import Applier, Effect, Target
 from bot.core.paging import paginate
+from bot.core.reading import read_text
 from bot.core.replies import NO_REPLY, Reply, TextReply
 from bot.core.router import Context, Router
 from bot.core.session import Session
@@ -19,14 +20,14 @@ from bot.infra.config import Config
 from bot.infra.logs import message_context
 from bot.infra.privacy import hash_openid
 from bot.infra.store import Store
-from bot.knowledge import KnowledgeHolder
+from bot.knowledge import Knowledge, KnowledgeHolder
 from bot.knowledge.texts import Say
 
 log = logging.getLogger(__name__)
 
-# A hook whose Redis work rides on the pipeline that stores the reply (no round trip of its own): it queues
-# commands on the pipeline and may return a callback that receives the results of exactly those commands.
-PipelinedHook = Callable[[Context, Any], Callable[[list], None] | None]
+# A hook run for every message answered (not for one whose handler raised): it queues commands on the pipeline
+# that stores the reply and may return a callback that receives the results of exactly those commands.
+InboundWrite = Callable[[Context, Target, Any], Callable[[list], None] | None]
 Writes = Callable[[Any], Callable[[list], None]]
 
 
@@ -41,16 +42,27 @@ class Renderer(Protocol):
 
 
 @dataclass
+class Handled:
+    """One message after the chain: its context (session and evidence), the reply, the effects to apply."""
+
+    ctx: Context
+    reply: Reply
+    effects: tuple[Effect, ...] = ()
+    failed: bool = False
+
+
+@dataclass
 class Engine:
-    """Config, store, knowledge, handler chain and reply renderer of one process."""
+    """Config, store, knowledge, handler chain, effect appliers and reply renderer of one process."""
 
     config: Config
     store: Store
     knowledge: KnowledgeHolder
     router: Router
     edge: Renderer
+    appliers: Mapping[type, Sequence[Applier]] = field(default_factory=dict)
+    inbound_writes: list[InboundWrite] = field(default_factory=list)
     replies: ReplyCache = field(init=False)
-    inbound_writes: list[PipelinedHook] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.replies = ReplyCache(self.store)
@@ -58,109 +70,109 @@ class Engine:
     def respond(self, message: BaseMessage, *, guard: Guard | None = None) -> str:
         """The rendered plaintext reply for `message`, computed once however often WeChat retries it.
 
-        Two round trips to Redis of our own: the retry claim with the session read, then the rendered reply
-        with the session write. `guard` (the single-use signature check) rides on the first.
+        Two round trips to Redis of our own: the retry claim with the reads the handlers need (session, the
+        follower's topics), then the rendered reply with every write the message causes. `guard` (the
+        single-use signature check) rides on the first.
         """
         started = time.perf_counter()
         openid = str(message.source)
-        session_key = self.store.keys.session(openid)
-        traces: list[dict] = []
+        keys = self.store.keys
+        done: list[Handled] = []
 
         def produce(prefetched: list | None) -> tuple[str, Writes | None]:
-            session = Session.from_hash(openid, prefetched[0]) if prefetched else None
-            ctx = self.context(message, session=session)
-            traces.append(ctx.trace)
-            reply = self.run(ctx)
-            return self.edge.render(reply, message), self.writes_for(ctx)
+            if prefetched is None:  # Redis is down: answer without session or subscriptions
+                handled = self.handle(message, session=Session(openid), topics=None)
+            else:
+                handled = self.handle(message, session=Session.from_hash(openid, prefetched[0]),
+                                      topics=frozenset(m.decode() for m in prefetched[1]))
+            done.append(handled)
+            return self.edge.render(handled.reply, message), self.writes_for(handled)
 
         with message_context(msg_id=message.id, user=hash_openid(openid)):
-            rendered = self.replies.once(dedup_key(self.store, message), produce,
-                                         reads=(lambda pipe: pipe.hgetall(session_key),), guard=guard)
-            # One INFO line per message, from what the handlers recorded; a retry answered from the cache has none.
+            rendered = self.replies.once(
+                dedup_key(self.store, message), produce, guard=guard,
+                reads=(lambda pipe: pipe.hgetall(keys.session(openid)),
+                       lambda pipe: pipe.smembers(keys.user_topics(openid))))
+            # One INFO line per message, from the evidence; a retry answered from the cache has none.
             if log.isEnabledFor(logging.INFO):  # the summary is built only when someone reads it
-                what = summary(traces[-1]) if traces else "handler=- decision=retry entry=-"
+                what = done[-1].ctx.evidence.summary() if done else "handler=- decision=retry entry=-"
                 log.info("POST /wechat %s %s ms=%.1f", kind_of(message), what, (time.perf_counter() - started) * 1000)
         return rendered
 
-    def answer(self, message: BaseMessage, *, trace: dict | None = None) -> Reply:
-        """Run the handler chain and save the session (no retry dedup); the error text when a handler raises."""
-        ctx = self.context(message)
-        if trace is not None:
-            ctx.trace = trace
-        reply = self.run(ctx)
-        writes = self.writes_for(ctx)
+    def answer(self, message: BaseMessage) -> Handled:
+        """Handle one message without retry dedup: read what the handlers need, answer, apply the effects."""
+        openid = str(message.source)
+        keys = self.store.keys
+
+        def read(r: Any) -> list:
+            pipe = r.pipeline(transaction=False)
+            pipe.hgetall(keys.session(openid))
+            pipe.smembers(keys.user_topics(openid))
+            return pipe.execute()
+
+        got = self.store.safe(read, None) if self.store.usable() else None
+        if got is None:
+            handled = self.handle(message, session=Session(openid), topics=None)
+        else:
+            handled = self.handle(message, session=Session.from_hash(openid, got[0]),
+                                  topics=frozenset(m.decode() for m in got[1]))
+        writes = self.writes_for(handled)
         if writes is not None:
 
             def send(r: Any) -> None:
                 pipe = r.pipeline(transaction=False)
-                done = writes(pipe)
-                done(pipe.execute() if len(pipe) else [])
+                after = writes(pipe)
+                after(pipe.execute() if len(pipe) else [])
 
             self.store.safe(send, None)
-        return reply
+        return handled
 
-    def writes_for(self, ctx: Context) -> Writes | None:
-        """What goes to Redis with the reply: the session when changed, and the pipelined hooks' commands."""
-        if ctx.store is None:
+    def handle(self, message: BaseMessage, *, session: Session, topics: frozenset[str] | None) -> Handled:
+        """The text step, the handler chain, the session effects and pagination; never an exception."""
+        return run_chain(self.router, self.context(message, session=session, topics=topics))
+
+    def writes_for(self, handled: Handled) -> Writes | None:
+        """Everything the message changes, queued on the pipeline that stores the reply (None: Redis is down)."""
+        if handled.ctx.topics is None or not self.store.usable():
             return None
-        hooks = [] if ctx.trace.get("handler") == "error" else self.inbound_writes
+        ctx = handled.ctx
+        target = Target(ctx.openid, self.store, ctx.now)
+        steps: list[tuple[object, Callable[..., Any]]] = []
+        for effect in handled.effects:
+            appliers = self.appliers.get(type(effect), ())
+            if not appliers:
+                log.error("no applier for %r: the change is lost", effect)
+            steps.extend((effect, applier) for applier in appliers)
+        if not handled.failed:
+            steps.extend((None, hook) for hook in self.inbound_writes)
 
         def queue(pipe: Any) -> Callable[[list], None]:
             ctx.session.queue_save(pipe, self.store)
             callbacks = []
-            for hook in hooks:
+            for effect, step in steps:
                 start = len(pipe)
                 try:
-                    after = hook(ctx, pipe)
+                    after = step(ctx, target, pipe) if effect is None else step(effect, target, pipe)
                 except Exception:
-                    log.exception("inbound hook %r failed", hook)
+                    log.exception("%r failed to queue its writes", step)
                     continue
                 if after is not None:
-                    callbacks.append((hook, start, len(pipe), after))
+                    callbacks.append((step, start, len(pipe), after))
 
             def done(results: list) -> None:
-                for hook, start, end, after in callbacks:
+                for step, start, end, after in callbacks:
                     try:
                         after(results[start:end])
-                    except Exception:  # the reply is rendered and stored: a hook must not lose it
-                        log.exception("inbound hook %r failed after the write", hook)
+                    except Exception:  # the reply is rendered and stored: one write's follow-up must not lose it
+                        log.exception("%r failed after the write", step)
 
             return done
 
         return queue
 
-    def run(self, ctx: Context) -> Reply:
-        """Handlers, then pagination; a handler that raises gives the follower the error text."""
-        message = ctx.message
-        try:
-            reply = self.router.dispatch(ctx) or NO_REPLY
-            reply = self.paginate(reply, ctx)
-        except Exception:
-            # The record itself names the message, for any handler (the openid hashed: it is personal data).
-            log.exception("handler failed for MsgId=%s user=%s (%s)", message.id, hash_openid(ctx.openid),
-                          kind_of(message))
-            ctx.trace["handler"] = "error"
-            ctx.session.dirty = False  # a half-done change is not kept
-            return TextReply(ctx.knowledge.text(Say.error)) if message.type != "event" else NO_REPLY
-        return reply
-
-    def context(self, message: BaseMessage, *, session: Session | None = None) -> Context:
-        """The Context for one message; `session` when already read from Redis."""
-        store = self.store if self.store.usable() else None
-        openid = str(message.source)
-        return Context(
-            message=message,
-            openid=openid,
-            session=session if session is not None and store is not None else Session.load(store, openid),
-            knowledge=self.knowledge.current,
-            store=store,
-            config=self.config,
-            now=time.time(),
-        )
-
-    def paginate(self, reply: Reply, ctx: Context) -> Reply:
-        """Keep a text reply under WeChat's limit; see `paginate`."""
-        return paginate(reply, ctx)
+    def context(self, message: BaseMessage, *, session: Session, topics: frozenset[str] | None) -> Context:
+        """The Context for one message with the current knowledge."""
+        return context_for(message, self.knowledge.current, self.config, session=session, topics=topics)
 
     def health(self) -> dict:
         """What /healthz reports: status words only (it is public; knowledge problems go to the log and the CLI)."""
@@ -174,6 +186,38 @@ class Engine:
             **stale,
         }
         return body
+
+
+def context_for(message: BaseMessage, knowledge: Knowledge, config: Config, *, session: Session,
+                topics: frozenset[str] | None, now: float | None = None) -> Context:
+    """The Context for one message: its text read (the step before the chain), the session and topics as read."""
+    said = read_text(message, knowledge)
+    ctx = Context(message=message, openid=str(message.source), session=session, knowledge=knowledge,
+                  config=config, text=said.text, now=time.time() if now is None else now, topics=topics)
+    ctx.evidence.voice, ctx.evidence.menu_key = said.voice, said.menu_key
+    return ctx
+
+
+def run_chain(router: Router, ctx: Context) -> Handled:
+    """The handler chain, its session effects and pagination, as the engine and `bot ask` run them.
+
+    A handler that raises gives the follower the error text (nothing for an event), and every effect asked
+    for on the way is dropped: a half-done change is not kept.
+    """
+    message = ctx.message
+    try:
+        outcome = router.dispatch(ctx)
+        others = ctx.session.apply(outcome.effects)
+        reply = paginate(outcome.reply or NO_REPLY, ctx)
+    except Exception:
+        # The record itself names the message, for any handler (the openid hashed: it is personal data).
+        log.exception("handler failed for MsgId=%s user=%s (%s)", message.id, hash_openid(ctx.openid),
+                      kind_of(message))
+        ctx.evidence.handler = "error"
+        ctx.session.discard()
+        text = TextReply(ctx.knowledge.text(Say.error)) if message.type != "event" else NO_REPLY
+        return Handled(ctx, text, failed=True)
+    return Handled(ctx, reply, others)
 
 
 def kind_of(message: BaseMessage) -> str:

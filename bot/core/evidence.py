@@ -1,29 +1,84 @@
-"""What the handlers recorded about one message (ctx.trace), read the same way by `bot ask` and the request log."""
+"""What the handlers found out about one message: read the same way by the request log and `bot ask`.
+
+One typed object per message (`ctx.evidence`): the text step says how the text came (voice, menu key),
+the matcher what it saw and decided, the answering handler its name. Nothing here is the follower's words
+except `normalized`/`tokens`, which only `bot ask` shows; the log line uses ids and names.
+"""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
+
+from bot.matching import Analysis, Candidate, Decision
 
 # The decision of a handler that records none of its own.
 DECISION_OF_HANDLER = {"fallback": "fallback", "commands": "command", "messages": "message", "events": "event",
                        "error": "error"}
 
 
-def decision_of(trace: Mapping[str, Any]) -> str:
-    """answer, suggest, choice_invalid, command, event, message, fallback, error… ('none' when nothing replied)."""
-    handler = str(trace.get("handler", ""))
-    if handler == "fallback":  # the FAQ matcher may have recorded its own decision before giving up
-        return "fallback"
-    return str(trace.get("decision") or DECISION_OF_HANDLER.get(handler, handler) or "none")
+@dataclass
+class Evidence:
+    """Why a message got its reply."""
+
+    handler: str = ""  # the handler that answered (module name), "error" when one raised
+    decision: str = ""  # answer | suggest | choice_invalid | command | fallback … ("" until a handler decides)
+    rule: str | None = None  # how the answer was found: keyword, phrasing, fuzzy, choice, menu, detail, lone…
+    entry: str | None = None  # the entry answered
+    score: float = 0.0
+    suggestions: list[str] = field(default_factory=list)  # the entry ids of a 您是想问 list
+    candidates: list[Candidate] = field(default_factory=list)
+    normalized: str | None = None
+    tokens: list[str] = field(default_factory=list)
+    repaired: str | None = None  # the message after a homophone repair, when one was made
+    unknown: list[str] = field(default_factory=list)  # words the knowledge never uses
+    matched: str | None = None  # the keyword or phrasing an exact rule matched
+    voice: bool = False  # the text is WeChat's speech recognition
+    menu_key: str | None = None  # the menu button clicked
+    choice: int | None = None  # the number picked from a list
+    subscription: str | None = None  # the subscription command carried out
+    unanswered: bool = False  # logged for staff
+    pending_queued: int = 0  # pending articles woken by this message
+
+    def matcher(self, analysis: Analysis, decision: Decision) -> None:
+        """Record what the matcher saw and concluded."""
+        self.normalized = analysis.normalized
+        self.tokens = list(analysis.tokens)
+        self.decision = decision.kind
+        self.rule = decision.rule
+        self.entry = decision.entry_id
+        self.score = round(decision.score, 4)
+        self.suggestions = list(decision.choices)
+        self.candidates = list(decision.candidates)
+        self.repaired = analysis.repaired.normalized if analysis.repaired is not None else None
+
+    def decided(self, decision: str, *, rule: str | None = None, score: float = 0.0, entry: str | None = None,
+                suggestions: list[str] | None = None) -> None:
+        """Record a decision made without the matcher (a picked number, a menu key, a command)."""
+        self.decision, self.rule, self.score = decision, rule, score
+        if entry is not None:
+            self.entry = entry
+        self.suggestions = list(suggestions or [])
+
+    @property
+    def outcome(self) -> str:
+        """answer, suggest, choice_invalid, command, event, message, fallback, error… ('none' if nothing replied)."""
+        if self.handler == "fallback":  # the matcher may have recorded its own decision before giving up
+            return "fallback"
+        return self.decision or DECISION_OF_HANDLER.get(self.handler, self.handler) or "none"
+
+    def summary(self) -> str:
+        """handler=… decision=… entry=… for a log line: ids and names only, never the follower's words."""
+        outcome = self.outcome
+        entry = self.entry if outcome == "answer" else None
+        parts = [f"handler={self.handler or '-'}", f"decision={outcome}", f"entry={entry or '-'}"]
+        if outcome == "suggest" and self.suggestions:
+            parts.append(f"choices={','.join(self.suggestions)}")
+        if self.menu_key:
+            parts.append(f"menu={self.menu_key}")
+        return " ".join(parts)
 
 
-def summary(trace: Mapping[str, Any]) -> str:
-    """handler=… decision=… entry=… for a log line: ids and names only, never the follower's words."""
-    decision = decision_of(trace)
-    entry = trace.get("entry") if decision == "answer" else None
-    parts = [f"handler={trace.get('handler') or '-'}", f"decision={decision}", f"entry={entry or '-'}"]
-    if decision == "suggest" and trace.get("suggestions"):
-        parts.append(f"choices={','.join(str(s) for s in trace['suggestions'])}")
-    if trace.get("menu_key"):
-        parts.append(f"menu={trace['menu_key']}")
-    return " ".join(parts)
+def candidate_fields(candidate: Candidate) -> dict[str, Any]:
+    """A candidate as `bot ask` prints it (JSON)."""
+    return {"id": candidate.entry_id, "question": candidate.question, "score": candidate.score,
+            "phrasing": candidate.phrasing, **({"notes": candidate.notes} if candidate.notes else {})}

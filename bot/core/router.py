@@ -1,36 +1,37 @@
-"""The Context a handler sees and the ordered chain that turns a message into a Reply."""
+"""The Context a handler sees and the ordered chain that turns a message into an Outcome."""
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from wechatpy.messages import BaseMessage
 
-from bot.core.replies import Reply
+from bot.core.effects import Effect, Outcome
+from bot.core.evidence import Evidence
 from bot.core.session import Session
 from bot.infra.config import Config
-from bot.infra.store import Store
 from bot.knowledge import Knowledge
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
 class Context:
-    """Everything a handler may read or change for one inbound message."""
+    """Everything a handler may read for one inbound message (it changes things only through effects).
+
+    `session` and `topics` are as read from Redis before the chain ran; `topics` is None when Redis could not
+    be read (the subscription commands then say so). `evidence` is the one thing handlers write to: what they
+    found out, for the log and `bot ask`.
+    """
 
     message: BaseMessage
     openid: str
     session: Session
     knowledge: Knowledge
-    store: Store | None
     config: Config
     text: str | None = None
     now: float = field(default_factory=time.time)
-    trace: dict[str, Any] = field(default_factory=dict)
+    topics: frozenset[str] | None = None
+    evidence: Evidence = field(default_factory=Evidence)
 
     @property
     def kind(self) -> str:
@@ -40,23 +41,25 @@ class Context:
         return self.message.type
 
 
-Handler = Callable[[Context], Reply | None]
+Handler = Callable[[Context], Outcome]
 
 
 class Router:
-    """Ask each handler in order; the first Reply wins."""
+    """Ask each handler in order; the first Reply wins, and every handler's effects up to it are kept."""
 
     def __init__(self, handlers: Sequence[Handler]) -> None:
         self.handlers = list(handlers)
 
-    def dispatch(self, ctx: Context) -> Reply | None:
-        """The first handler's Reply (its name recorded in ctx.trace['handler']), or None."""
+    def dispatch(self, ctx: Context) -> Outcome:
+        """The first handler's reply (its name recorded in the evidence) with the effects asked for on the way."""
+        effects: list[Effect] = []
         for handler in self.handlers:
-            reply = handler(ctx)
-            if reply is not None:
-                ctx.trace.setdefault("handler", handler_name(handler))
-                return reply
-        return None
+            outcome = handler(ctx)
+            effects.extend(outcome.effects)
+            if outcome.reply is not None:
+                ctx.evidence.handler = ctx.evidence.handler or handler_name(handler)
+                return Outcome(outcome.reply, tuple(effects))
+        return Outcome(None, tuple(effects))
 
 
 def handler_name(handler: Handler) -> str:

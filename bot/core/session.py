@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
+from bot.core.effects import ClearSession, Effect, Forget, Remember
 from bot.infra.store import Store
 
 SESSION_TTL = 600
@@ -17,13 +19,6 @@ class Session:
         self.data: dict[str, Any] = data or {}
         self.dirty = False
         self.changed: set[str] = set()  # keys set or removed while handling this message
-
-    @classmethod
-    def load(cls, store: Store | None, openid: str) -> Session:
-        """The follower's session, or an empty one when Redis is down or there is none."""
-        if store is None:
-            return cls(openid)
-        return cls.from_hash(openid, store.safe(lambda r: r.hgetall(store.keys.session(openid)), {}))
 
     @classmethod
     def from_hash(cls, openid: str, raw: dict[bytes, bytes]) -> Session:
@@ -50,6 +45,27 @@ class Session:
             self.changed.add(key)
         return self.data.pop(key, default)
 
+    def apply(self, effects: Iterable[Effect]) -> tuple[Effect, ...]:
+        """Carry out the session effects in order; the other effects are returned, for their appliers."""
+        others = []
+        for effect in effects:
+            if isinstance(effect, Remember):
+                self.set(effect.key, effect.value)
+            elif isinstance(effect, Forget):
+                self.pop(effect.key)
+            elif isinstance(effect, ClearSession):
+                self.changed.update(self.data)
+                self.data.clear()
+                self.dirty = True
+            else:
+                others.append(effect)
+        return tuple(others)
+
+    def discard(self) -> None:
+        """Forget the changes made while handling this message (a handler raised): nothing is written back."""
+        self.dirty = False
+        self.changed.clear()
+
     def save(self, store: Store | None) -> None:
         """Write back when changed (the whole hash, so removed keys disappear)."""
         if store is None or not self.dirty:
@@ -72,8 +88,3 @@ class Session:
             pipe.hset(key, mapping={k: json.dumps(v, ensure_ascii=False) for k, v in self.data.items()})
             pipe.expire(key, SESSION_TTL)
         self.dirty = False
-
-    @staticmethod
-    def clear(store: Store, openid: str) -> None:
-        """Forget the follower's session (unsubscribe)."""
-        store.safe(lambda r: r.delete(store.keys.session(openid)), 0)

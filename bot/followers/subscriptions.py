@@ -1,13 +1,13 @@
 """Who subscribed to what: `topic:{id}:subs` and `user:{openid}:topics` sets, kept in step."""
 from __future__ import annotations
 
-import logging
 import uuid
+from collections.abc import Callable
+from typing import Any
 
-from bot.infra.privacy import hash_openid
+from bot.core.effects import Target
+from bot.followers.effects import ForgetFollower, Subscribe, Unsubscribe
 from bot.infra.store import Store
-
-log = logging.getLogger(__name__)
 
 
 def topics_of(store: Store, openid: str) -> set[str]:
@@ -28,18 +28,20 @@ def unsubscribe(store: Store, openid: str, topic_ids: list[str]) -> tuple[list[s
 def _change(store: Store, openid: str, topic_ids: list[str], *, add: bool) -> tuple[list[str], list[str]]:
     """Add or remove the follower in both directions of the index; (changed, unchanged) topic ids."""
     pipe = store.redis.pipeline()
-    op = pipe.sadd if add else pipe.srem
     for topic_id in topic_ids:
-        op(store.keys.topic_subs(topic_id), openid)
-        op(store.keys.user_topics(openid), topic_id)
+        _queue(pipe, store, openid, topic_id, add=add)
     results = pipe.execute()[::2]
     changed = [t for t, did in zip(topic_ids, results, strict=True) if did]
-    if changed:
-        request_tag_sync(store, openid)
     return changed, [t for t in topic_ids if t not in changed]
 
 
-def unsubscribe_all(store: Store, openid: str, *, sync_tags: bool = True) -> list[str]:
+def _queue(pipe: Any, store: Store, openid: str, topic_id: str, *, add: bool) -> None:
+    op = pipe.sadd if add else pipe.srem
+    op(store.keys.topic_subs(topic_id), openid)
+    op(store.keys.user_topics(openid), topic_id)
+
+
+def unsubscribe_all(store: Store, openid: str) -> list[str]:
     """Remove every subscription of the follower; returns the topic ids they had."""
     had = sorted(topics_of(store, openid))
     pipe = store.redis.pipeline()
@@ -47,9 +49,41 @@ def unsubscribe_all(store: Store, openid: str, *, sync_tags: bool = True) -> lis
         pipe.srem(store.keys.topic_subs(topic_id), openid)
     pipe.delete(store.keys.user_topics(openid))
     pipe.execute()
-    if had and sync_tags:
-        request_tag_sync(store, openid)
     return had
+
+
+def queue_topics_read(pipe: Any, store: Store, openid: str) -> None:
+    """Queue the read of the follower's topics on the claim's pipeline (the handlers get them in the Context)."""
+    pipe.smembers(store.keys.user_topics(openid))
+
+
+def topics_from(raw: set[bytes] | None) -> frozenset[str]:
+    """The topic ids as read by `queue_topics_read`."""
+    return frozenset(m.decode() for m in raw or ())
+
+
+def apply_change(effect: Subscribe | Unsubscribe, target: Target, pipe: Any) -> None:
+    """Applier of Subscribe / Unsubscribe: the index changes ride on the reply's pipeline."""
+    for topic_id in effect.topic_ids:
+        _queue(pipe, target.store, target.openid, topic_id, add=isinstance(effect, Subscribe))
+
+
+def apply_forget(_: ForgetFollower, target: Target, pipe: Any) -> Callable[[list], None]:
+    """Applier of ForgetFollower: read the follower's topics on the reply's pipeline, then drop them."""
+    pipe.smembers(target.store.keys.user_topics(target.openid))
+
+    def drop(results: list) -> None:
+        store, openid = target.store, target.openid
+        had = topics_from(results[0])
+        if not had:
+            return
+        unsubscribing = store.redis.pipeline()
+        for topic_id in had:
+            unsubscribing.srem(store.keys.topic_subs(topic_id), openid)
+        unsubscribing.delete(store.keys.user_topics(openid))
+        unsubscribing.execute()
+
+    return drop
 
 
 def subscriber_count(store: Store, topic_id: str) -> int:
@@ -75,23 +109,5 @@ def distinct_subscribers(store: Store, topic_ids: list[str] | tuple[str, ...]) -
 
 
 def forget_follower(store: Store, openid: str) -> None:
-    """An unfollow: drop the follower's subscriptions, pending articles and sending window."""
-    from bot.push.ledger import Ledger
-
-    def forget(_: object) -> None:
-        unsubscribe_all(store, openid, sync_tags=False)  # WeChat forgets an unfollowed user's tags itself
-        Ledger(store).cancel_pending(openid, reason="u")
-        store.redis.delete(store.keys.window(openid))
-        store.redis.zrem(store.keys.active, openid)
-
-    store.safe(forget, None)
-
-
-def request_tag_sync(store: Store, openid: str) -> None:
-    """Queue a job that gives the follower the WeChat tags of their topics (mass sends go by tag)."""
-    from bot.push.queue import enqueue_maintenance
-
-    try:
-        enqueue_maintenance(store, "bot.push.mass.sync_follower_tags", openid)
-    except Exception:  # the subscription itself is saved; the tags are synced again on the next change
-        log.exception("could not queue the tag sync of follower %s", hash_openid(openid))
+    """Drop every subscription of a follower who unfollowed (WeChat forgets an unfollowed user's tags itself)."""
+    store.safe(lambda _: unsubscribe_all(store, openid), None)

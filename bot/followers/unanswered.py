@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
+from bot.core.effects import Target
+from bot.followers.effects import LogUnanswered
 from bot.infra.privacy import hash_openid
 from bot.infra.store import Store
 
@@ -13,10 +16,15 @@ def record(store: Store | None, *, openid: str, text: str, score: float = 0.0, n
     """Append one unanswered question to the capped stream (no-op when Redis is down)."""
     if store is None or not text.strip():
         return
-    fields = {
-        "t": f"{now if now is not None else time.time():.3f}",
-        "u": hash_openid(openid),
-        "q": text.strip()[:500],
-        "s": f"{score:.3f}",
-    }
-    store.safe(lambda r: r.xadd(store.keys.unanswered, fields, maxlen=MAX_ENTRIES, approximate=True), None)
+    store.safe(lambda r: _queue(r, store, openid, text, score, now if now is not None else time.time()), None)
+
+
+def apply_log(effect: LogUnanswered, target: Target, pipe: Any) -> None:
+    """Applier of LogUnanswered: the record rides on the reply's pipeline."""
+    if effect.text.strip():
+        _queue(pipe, target.store, target.openid, effect.text, effect.score, target.now)
+
+
+def _queue(r: Any, store: Store, openid: str, text: str, score: float, now: float) -> None:
+    fields = {"t": f"{now:.3f}", "u": hash_openid(openid), "q": text.strip()[:500], "s": f"{score:.3f}"}
+    r.xadd(store.keys.unanswered, fields, maxlen=MAX_ENTRIES, approximate=True)

@@ -15,6 +15,7 @@ from bot.infra.privacy import hash_openid
 from bot.knowledge.articles import Article
 from bot.push import runtime as rt_module
 from bot.push.channels import Outcome, call_with_retries, send_news
+from bot.push.followers import forget_follower
 from bot.push.ledger import Claim, ledger_expiry
 from bot.push.queue import enqueue
 from bot.push.throttle import Budget, Throttle
@@ -165,8 +166,6 @@ def settle(rt: rt_module.Runtime, claim: Claim, outcome: Outcome, *, was_pending
     elif outcome.kind == "defer":
         ledger.defer(claim, outcome.errcode or 45015)
     elif outcome.kind == "drop":
-        from bot.followers.subscriptions import forget_follower
-
         ledger.drop(claim)
         forget_follower(rt.store, claim.openid)
     elif outcome.kind == "fail":

@@ -7,13 +7,14 @@ from wechatpy.events import ClickEvent
 from wechatpy.messages import TextMessage
 
 from bot.app import handler_chain
-from bot.core.evidence import decision_of
-from bot.core.paging import paginate
-from bot.core.replies import NO_REPLY, NewsReply, Reply, TextReply
-from bot.core.router import Context, Router
+from bot.core.engine import context_for, run_chain
+from bot.core.evidence import candidate_fields
+from bot.core.replies import NewsReply, Reply, TextReply
+from bot.core.router import Router
 from bot.core.session import Session
 from bot.infra.config import Config
 from bot.knowledge import Knowledge, Problem
+from handlers.faq import analysis_of
 
 ASK_OPENID = "o_bot_ask"
 
@@ -28,48 +29,53 @@ def reply_text(reply: Reply) -> str:
 
 
 def explain(text: str, knowledge: Knowledge, *, session: dict[str, Any] | None = None,
-            menu_key: str | None = None) -> dict[str, Any]:
-    """Run the real handler chain on a text message, or a menu click (no Redis); the reply with its evidence."""
+            menu_key: str | None = None, topics: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Run the real text step and handler chain on a text message or a menu click (no Redis); the reply with
+    its evidence. The effects the handlers asked for are listed, not applied."""
     fields = {"FromUserName": ASK_OPENID, "ToUserName": "gh_bot_ask", "CreateTime": "0"}
     if menu_key is not None:
         message = ClickEvent({**fields, "MsgType": "event", "Event": "CLICK", "EventKey": menu_key})
-        text = str(knowledge.menu.keys.get(menu_key, ""))
     else:
         message = TextMessage({**fields, "MsgType": "text", "Content": text, "MsgId": "1"})
     config = Config(token="botask", app_id="wxbotask", knowledge_dir=knowledge.root)
-    ctx = Context(message=message, openid=ASK_OPENID, session=Session(ASK_OPENID, dict(session or {})),
-                  knowledge=knowledge, store=None, config=config)
-    reply = paginate(Router(handler_chain()).dispatch(ctx) or NO_REPLY, ctx)  # as the engine sends it
-    trace = ctx.trace
-    handler = str(trace.get("handler", ""))
-    decision = decision_of(trace)
+    ctx = context_for(message, knowledge, config, session=Session(ASK_OPENID, dict(session or {})), topics=topics)
+    handled = run_chain(Router(handler_chain()), ctx)  # as the engine runs it, pages and all
+    evidence = ctx.evidence
+    decision = evidence.outcome
     result: dict[str, Any] = {
-        "text": text,
-        "reply": reply_text(reply),
-        "reply_kind": type(reply).__name__,
-        "handler": handler,
+        "text": ctx.text or "",
+        "reply": reply_text(handled.reply),
+        "reply_kind": type(handled.reply).__name__,
+        "handler": evidence.handler,
         "decision": decision,
-        "rule": trace.get("rule"),
-        "entry": trace.get("entry") if decision == "answer" else None,
-        "suggestions": list(trace.get("suggestions") or []) if decision == "suggest" else [],
-        "score": float(trace.get("score") or 0.0),
-        "candidates": list(trace.get("candidates") or []),
-        "normalized": trace.get("normalized"),
-        "tokens": list(trace.get("tokens") or []),
+        "rule": evidence.rule,
+        "entry": evidence.entry if decision == "answer" else None,
+        "suggestions": list(evidence.suggestions) if decision == "suggest" else [],
+        "score": float(evidence.score),
+        "candidates": [candidate_fields(c) for c in evidence.candidates],
+        "normalized": evidence.normalized,
+        "tokens": list(evidence.tokens),
         "knowledge_version": knowledge.version,
+        "effects": [effect_name(e) for e in handled.effects],
     }
-    for optional in ("repaired", "unknown"):
-        if optional in trace:
-            result[optional] = trace[optional]
+    if evidence.repaired is not None:
+        result["repaired"] = evidence.repaired
+    if evidence.unknown:
+        result["unknown"] = list(evidence.unknown)
     if not result["candidates"]:
-        result.update(_evidence(text, knowledge))
+        result.update(_evidence(result["text"], knowledge))
     return result
+
+
+def effect_name(effect: object) -> str:
+    """An effect as staff read it: its kind and what it names (never a follower's words)."""
+    kind = type(effect).__name__
+    topic_ids = getattr(effect, "topic_ids", None)
+    return f"{kind}({', '.join(topic_ids)})" if topic_ids else kind
 
 
 def _evidence(text: str, knowledge: Knowledge) -> dict[str, Any]:
     """Normalized text, tokens and candidates for messages answered before the fuzzy matcher ran."""
-    from handlers.faq import analysis_of
-
     faq = knowledge.faq
     if faq is None or not text.strip():
         return {}
@@ -77,9 +83,7 @@ def _evidence(text: str, knowledge: Knowledge) -> dict[str, Any]:
     return {
         "normalized": analysis.normalized,
         "tokens": list(analysis.tokens),
-        "candidates": [{"id": c.entry_id, "question": c.question, "score": c.score, "phrasing": c.phrasing,
-                     **({"notes": c.notes} if c.notes else {})}
-                       for c in faq.index.rank(analysis)],
+        "candidates": [candidate_fields(c) for c in faq.index.rank(analysis)],
     }
 
 

@@ -126,6 +126,8 @@ def render_explanation(result: dict) -> str:
         for n, c in enumerate(result["candidates"], start=1):
             lines.append(f"  {n}. {c['score']:.3f}  {c['id']:<28} {c['question']}  (closest: {c['phrasing']})"
                          + (f"  [{c['notes']}]" if c.get("notes") else ""))
+    if result.get("effects"):
+        lines.append(f"changes:     {', '.join(result['effects'])}  (what the bot would save; `bot ask` saves nothing)")
     lines.append("reply:")
     lines.extend(f"  {line}" for line in (result["reply"] or "(no reply)").splitlines())
     return "\n".join(lines)

@@ -7,6 +7,7 @@ import shutil
 import pytest
 import yaml
 
+from bot.core.effects import PASS, Remember, answer
 from bot.core.paging import TEXT_LIMIT_BYTES, split_text
 from bot.core.replies import TextReply
 from bot.devkit.wechat_client import WeChatServer, exchange, reply_content
@@ -23,7 +24,7 @@ def server() -> WeChatServer:
 
 def answer_with(engine, answers: dict[str, str]) -> None:
     """A knowledge-style handler before the fallback: answers the given questions with the given texts."""
-    engine.router.handlers.insert(-1, lambda ctx: TextReply(answers[ctx.text]) if ctx.text in answers else None)
+    engine.router.handlers.insert(-1, lambda ctx: answer(TextReply(answers[ctx.text])) if ctx.text in answers else PASS)
 
 
 @pytest.mark.parametrize("mode", ["plaintext", "safe", "compatible"])
@@ -117,9 +118,8 @@ def test_pages_a_handler_queued_come_after_the_overflow_of_its_long_first_page(a
 
     def paged(ctx):
         if ctx.text != "分页答案":
-            return None
-        ctx.session.set("more", ["第二部分：表格后半。", "第三部分：结束。"])
-        return TextReply(first_page)
+            return PASS
+        return answer(TextReply(first_page), Remember("more", ["第二部分：表格后半。", "第三部分：结束。"]))
 
     engine.router.handlers.insert(-1, paged)
     hint = engine.knowledge.current.text(Say.more_hint)

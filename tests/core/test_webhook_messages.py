@@ -5,10 +5,11 @@ import dataclasses
 
 import pytest
 
+from bot.core.effects import PASS, answer
 from bot.core.session import Session
 from bot.devkit.wechat_client import WeChatServer, cdata, exchange, reply_content
+from bot.followers.effects import ForgetFollower
 from bot.knowledge.texts import Say
-from handlers import events
 from tests.conftest import AES_KEY, APP_ID, TOKEN
 
 
@@ -67,17 +68,16 @@ def test_subscribe_gets_the_welcome(say, server, engine, key):
     assert reply_content(say(server.event("subscribe", key=key))) == text_of(engine, "welcome")
 
 
-def test_unsubscribe_says_nothing_and_forgets_the_follower(say, server, store):
+def test_unsubscribe_says_nothing_and_forgets_the_follower(say, server, store, engine, monkeypatch):
     seen: list[str] = []
-    events.UNFOLLOW_HOOKS.append(lambda _store, openid: seen.append(openid))
-    try:
-        session = Session("o_leaving")
-        session.set("more", ["第二页"])
-        session.save(store)
-        assert store.redis.exists(store.keys.session("o_leaving"))
-        assert say(server.event("unsubscribe", openid="o_leaving")) == "success"
-    finally:
-        events.UNFOLLOW_HOOKS.pop()
+    appliers = dict(engine.appliers)  # what bot.app wires, plus one that records whom it forgets
+    appliers[ForgetFollower] = (*appliers[ForgetFollower], lambda _effect, target, _pipe: seen.append(target.openid))
+    monkeypatch.setattr(engine, "appliers", appliers)
+    session = Session("o_leaving")
+    session.set("more", ["第二页"])
+    session.save(store)
+    assert store.redis.exists(store.keys.session("o_leaving"))
+    assert say(server.event("unsubscribe", openid="o_leaving")) == "success"
     assert not store.redis.exists(store.keys.session("o_leaving"))
     assert seen == ["o_leaving"]
 
@@ -124,8 +124,8 @@ def test_unknown_event_is_silent(say, server, engine):
 def test_news_reply_has_exactly_one_article(app, engine, server):
     from bot.core.replies import NewsReply
 
-    engine.router.handlers.insert(-1, lambda ctx: NewsReply("标题 ]]> 一", "说明", "http://www.clair.org.cn/",
-                                                            "http://x.cn/p.jpg") if ctx.text == "新闻" else None)
+    news = NewsReply("标题 ]]> 一", "说明", "http://www.clair.org.cn/", "http://x.cn/p.jpg")
+    engine.router.handlers.insert(-1, lambda ctx: answer(news) if ctx.text == "新闻" else PASS)
     body = exchange(app.test_client(), server, server.plaintext(server.text("新闻")))
     from xml.etree import ElementTree
 

@@ -10,6 +10,7 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
+from bot.core.effects import PASS, Outcome
 from bot.devkit.wechat_client import WeChatServer, exchange, reply_content
 from bot.knowledge.texts import Say
 from tests.conftest import AES_KEY, APP_ID, TOKEN
@@ -28,14 +29,14 @@ class CountingHandler:
         self.delay = delay
         self.lock = threading.Lock()
 
-    def __call__(self, ctx) -> None:
+    def __call__(self, ctx) -> Outcome:
         msg = ctx.message
         key = str(msg.id) if msg.id else f"{msg.source}:{msg.time}:{getattr(msg, 'event', '')}"
         with self.lock:
             self.seen[key] += 1
         if self.delay:
             time.sleep(self.delay)
-        return None
+        return PASS
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import pytest
 
 from bot import PROJECT_ROOT
 from bot.core.dedup import PENDING, ReplyCache
+from bot.core.effects import PASS
 from bot.devkit.wechat_client import WeChatServer, exchange, post, reply_content
 from bot.knowledge.texts import Say
 from tests.conftest import AES_KEY, APP_ID, TOKEN
@@ -23,6 +24,7 @@ from tests.conftest import AES_KEY, APP_ID, TOKEN
 VICTIM = """
 import json, sys
 import redis
+from bot.core.effects import PASS
 from bot.infra.config import Config
 from bot.infra.store import Keys, Store
 from bot.devkit.wechat_client import post, Request
@@ -36,6 +38,7 @@ app = create_app(config, store=Store(redis.Redis.from_url(spec["redis_url"]), Ke
 def block(ctx):
     print("producing", flush=True)
     sys.stdin.readline()
+    return PASS
 
 app.extensions["clairbot"].router.handlers.insert(0, block)
 post(app.test_client(), Request(spec["query"], spec["body"].encode(), ""))
@@ -61,7 +64,7 @@ def start_victim(spec: dict) -> subprocess.Popen:
 def test_retry_after_the_handling_process_was_killed_gets_the_answer(app, engine, config, store, redis_url,
                                                                      server, tmp_path, mode):
     seen: list[str] = []
-    engine.router.handlers.insert(0, lambda ctx: seen.append(str(ctx.message.id)) and None)
+    engine.router.handlers.insert(0, lambda ctx: seen.append(str(ctx.message.id)) or PASS)
     msg_id = 880000 + (mode == "safe")
     xml = server.text("帮助", msg_id=msg_id, openid="o_killed")
     first = getattr(server, mode)(xml)

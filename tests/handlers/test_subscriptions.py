@@ -71,9 +71,9 @@ def test_unknown_topic_is_said_and_nothing_stored(chat, store):
 def test_a_question_starting_with_the_word_is_not_a_command(engine):
     from tests.handlers.test_subscriptions import text_message
 
-    trace: dict = {}
-    engine.answer(text_message("订阅号是什么"), trace=trace)
-    assert trace.get("handler") != "subscriptions"
+    handled = engine.answer(text_message("订阅号是什么"))
+    assert handled.ctx.evidence.handler not in ("", "subscriptions")
+    assert handled.effects == ()
 
 
 def test_unsubscribe_one_all_and_my_subscriptions(chat, store):
@@ -110,9 +110,12 @@ def test_unfollow_removes_subscriptions_and_pending_articles(chat, store):
 
 
 def test_redis_down_gets_a_clear_answer(engine, config: Config):
+    # topics=None: the follower's topics could not be read from Redis
     ctx = Context(message=text_message("订阅 旅游"), openid=WHO, session=Session(WHO),
-                  knowledge=engine.knowledge.current, store=None, config=config, text="订阅 旅游")
-    assert handler.handle(ctx).content == engine.knowledge.current.text(Say.subscriptions_unavailable)
+                  knowledge=engine.knowledge.current, config=config, text="订阅 旅游", topics=None)
+    outcome = handler.handle(ctx)
+    assert outcome.reply.content == engine.knowledge.current.text(Say.subscriptions_unavailable)
+    assert outcome.effects == ()
 
 
 def test_messages_open_the_window_and_clicks_the_short_one(chat, store):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import time
 
-from bot.followers.subscriptions import request_tag_sync
+from bot.push.followers import request_tag_sync
 from bot.push.maintenance import maintain
 from bot.push.queue import enqueue, maintenance_queue, push_queue
 from bot.push.scheduler import run_due

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.followers import subscriptions
+from bot.push.followers import request_tag_sync
 from bot.push.mass import ensure_tags
 from bot.push.scheduler import run_due, work_burst
 from bot.push.status import article_status
@@ -14,10 +15,11 @@ SENDALL = "/cgi-bin/message/mass/sendall"
 
 
 def subscribe_via_commands(rt, fake, people: list[str], topic: str) -> None:
-    """Subscribe as the chat command does (which queues the tag sync), then let a worker sync the tags."""
+    """Subscribe as the chat command does (the change, then the tag sync it queues), then let a worker sync."""
     fake.follow(*people, fresh=False)
     for openid in people:
         subscriptions.subscribe(rt.store, openid, [topic])
+        request_tag_sync(rt.store, openid)
     work_burst(rt)
 
 
@@ -30,6 +32,7 @@ def test_tags_are_created_from_topics_and_followers_tagged(rt, fake):
     assert all(fake.followers[p].tags == {tags["seminar"]} for p in people)
 
     subscriptions.unsubscribe(rt.store, people[0], ["seminar"])
+    request_tag_sync(rt.store, people[0])
     work_burst(rt)
     assert fake.followers[people[0]].tags == set()
     creates = len(fake.calls_to("/cgi-bin/tags/create"))

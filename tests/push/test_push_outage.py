@@ -129,12 +129,14 @@ def test_thirty_stale_token_answers_cost_one_refresh_and_the_delivery_stays_owed
 
 def test_mass_send_while_wechat_is_unreachable_waits_and_goes_out_once(rt, fake, push_knowledge):
     from bot.followers import subscriptions
+    from bot.push.followers import request_tag_sync
     from bot.push.scheduler import work_burst
 
     people = openids("oMASSDOWN", 2)
     fake.follow(*people, fresh=False)
     for openid in people:
         subscriptions.subscribe(rt.store, openid, ["seminar"])
+        request_tag_sync(rt.store, openid)
     work_burst(rt)  # tags synced while WeChat is up
     port = int(fake.url.rsplit(":", 1)[1])
     fake.stop()

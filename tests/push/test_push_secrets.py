@@ -11,7 +11,7 @@ import socket
 import subprocess
 
 from bot import PROJECT_ROOT
-from bot.followers.subscriptions import request_tag_sync
+from bot.push.followers import request_tag_sync
 from bot.push.queue import enqueue
 from tests import pushkit as kit
 from tests.pushkit import SECRET, fake, push_config, push_knowledge, rt  # noqa: F401  (fixtures)

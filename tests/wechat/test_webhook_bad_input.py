@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+from bot.core.effects import PASS
 from bot.devkit.wechat_client import Request, WeChatServer, post, reply_content, sha1_signature
 from bot.infra.privacy import hash_openid
 from bot.knowledge.texts import Say
@@ -22,7 +23,7 @@ def server() -> WeChatServer:
 def seen(engine) -> list:
     """Every message that reaches the handler chain."""
     reached: list = []
-    engine.router.handlers.insert(0, lambda ctx: reached.append(ctx.message) and None)
+    engine.router.handlers.insert(0, lambda ctx: reached.append(ctx.message) or PASS)
     return reached
 
 
@@ -148,7 +149,7 @@ def test_a_raising_handler_is_logged_and_the_follower_gets_the_error_text(app, e
     def broken(ctx):
         if ctx.text == "爆炸":
             raise RuntimeError("boom in a handler")
-        return None
+        return PASS
 
     engine.router.handlers.insert(-1, broken)
     request = server.plaintext(server.text("爆炸", msg_id=99887766, openid="o_unlucky"))
@@ -175,11 +176,11 @@ def test_a_raising_handler_on_an_event_does_not_500(app, engine, server):
 
 
 def test_failing_inbound_hooks_do_not_lose_the_reply(app, engine, server, caplog):
-    def queues_then_raises(ctx, pipe):
+    def queues_then_raises(ctx, target, pipe):
         pipe.incr("test:hook-ran")
         raise RuntimeError("hook failed while queueing")
 
-    def fails_after_the_write(ctx, pipe):
+    def fails_after_the_write(ctx, target, pipe):
         pipe.incr("test:hook-ran")
 
         def after(results):

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from bot.core.effects import PASS
 from bot.devkit.wechat_client import Request, WeChatServer, exchange, post, reply_content
 from bot.followers.subscriptions import topics_of
 from bot.infra.store import Store
@@ -24,7 +25,7 @@ def server() -> WeChatServer:
 def seen(engine) -> list:
     """The text of every message that reaches the handler chain."""
     reached: list = []
-    engine.router.handlers.insert(0, lambda ctx: reached.append(getattr(ctx.message, "content", None)) and None)
+    engine.router.handlers.insert(0, lambda ctx: reached.append(getattr(ctx.message, "content", None)) or PASS)
     return reached
 
 

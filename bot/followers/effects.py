@@ -1,0 +1,42 @@
+"""The effects a handler asks for on a follower's lasting state: subscriptions, the unanswered log, an unfollow.
+
+They are applied on the reply's pipeline by the appliers in `bot.followers.subscriptions` and
+`bot.followers.unanswered` (and, for what pushes keep about a follower, `bot.push.followers`), wired in `bot.app`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core.effects import Effect
+
+
+@dataclass(frozen=True)
+class Subscribe(Effect):
+    """Add the follower to these topics (ids the follower was not subscribed to when the message arrived)."""
+
+    topic_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Unsubscribe(Effect):
+    """Remove the follower from these topics (all of them: 退订 全部)."""
+
+    topic_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ForgetFollower(Effect):
+    """The follower unfollowed: forget their subscriptions (and what pushes keep about them)."""
+
+
+@dataclass(frozen=True)
+class LogUnanswered(Effect):
+    """A question the bot could not answer, for the staff report."""
+
+    text: str
+    score: float = 0.0
+
+
+def changes_subscriptions(effect: object) -> bool:
+    """Whether `effect` changes which topics the follower has (their WeChat tags follow)."""
+    return isinstance(effect, Subscribe | Unsubscribe) and bool(effect.topic_ids)
