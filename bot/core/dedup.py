@@ -140,7 +140,9 @@ class ReplyCache:
         """Replace the claim with the rendered reply, for the retries to come, with the caller's writes."""
 
         def write(r: Any) -> None:
-            pipe = r.pipeline(transaction=False)
+            # One MULTI/EXEC: the reply and every write it causes land together, and RQ can put a job on it.
+            pipe = r.pipeline(transaction=True)
+            pipe.multi()
             pipe.set(key, rendered.encode(), ex=self.ttl)
             done = writes(pipe) if writes is not None else None
             results = pipe.execute()

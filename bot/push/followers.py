@@ -23,23 +23,18 @@ log = logging.getLogger(__name__)
 TAG_SYNC = "bot.push.mass.sync_follower_tags"
 
 
-def request_tag_sync(store: Store, openid: str) -> None:
-    """Queue a job that gives the follower the WeChat tags of their topics."""
+def request_tag_sync(store: Store, openid: str, *, pipeline: Any = None) -> None:
+    """Queue a job that gives the follower the WeChat tags of their topics (on `pipeline`, a MULTI, if given)."""
     try:
-        enqueue_maintenance(store, TAG_SYNC, openid)
+        enqueue_maintenance(store, TAG_SYNC, openid, pipeline=pipeline)
     except Exception:  # the subscription itself is saved; the tags are synced again on the next change
         log.exception("could not queue the tag sync of follower %s", hash_openid(openid))
 
 
-def apply_tag_sync(effect: Subscribe | Unsubscribe, target: Target, pipe: Any) -> Callable[[list], None] | None:
-    """Applier of Subscribe / Unsubscribe: once the change is written, queue the follower's tag sync.
-
-    RQ puts a job on a pipeline only inside a MULTI it opens itself, before any other command, so the job
-    cannot ride on the reply's pipeline; a subscription change (a rare command) costs one more round trip.
-    """
-    if not effect.topic_ids:
-        return None
-    return lambda _: request_tag_sync(target.store, target.openid)
+def apply_tag_sync(effect: Subscribe | Unsubscribe, target: Target, pipe: Any) -> None:
+    """Applier of Subscribe / Unsubscribe: the tag-sync job rides on the reply's MULTI (bot.core.dedup)."""
+    if effect.topic_ids:
+        request_tag_sync(target.store, target.openid, pipeline=pipe)
 
 
 def apply_forget(_: ForgetFollower, target: Target, pipe: Any) -> Callable[[list], None]:

@@ -1,0 +1,91 @@
+"""Effects through the real webhook: every kind has an applier, and a message costs two Redis round trips."""
+from __future__ import annotations
+
+import pytest
+import redis
+
+from bot.app import effect_appliers
+from bot.core.effects import SESSION_EFFECTS, Effect
+from bot.devkit.wechat_client import WeChatServer, exchange, reply_content
+from bot.infra.store import Store
+from tests.conftest import AES_KEY, APP_ID, TOKEN
+
+
+def all_effect_kinds() -> set[type]:
+    import handlers  # noqa: F401  (the handlers import every kind of effect they may ask for)
+
+    found, todo = set(), list(Effect.__subclasses__())
+    while todo:
+        kind = todo.pop()
+        found.add(kind)
+        todo.extend(kind.__subclasses__())
+    return found
+
+
+def test_every_kind_of_effect_has_an_applier():
+    wired = effect_appliers()
+    missing = {k.__name__ for k in all_effect_kinds() - set(SESSION_EFFECTS) if not wired.get(k)}
+    assert not missing, f"no applier wired in bot/app.py for {sorted(missing)}"
+
+
+class Trips:
+    """Counts the requests a Redis client sends: one per command, one per pipeline."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+def counting_store(store: Store, trips: Trips) -> Store:
+    """A second client on the test Redis whose connections count what they send."""
+    base = store.redis.connection_pool.connection_class
+
+    class Counting(base):  # type: ignore[misc, valid-type]
+        def send_packed_command(self, command, check_health=True):
+            trips.count += 1
+            return super().send_packed_command(command, check_health)
+
+    kwargs = dict(store.redis.connection_pool.connection_kwargs)
+    pool = redis.ConnectionPool(connection_class=Counting, **kwargs)
+    return Store(redis.Redis(connection_pool=pool), store.keys)
+
+
+@pytest.fixture
+def counted(config, store):
+    from webhooks import create_app
+
+    trips = Trips()
+    app = create_app(config, store=counting_store(store, trips))
+    server = WeChatServer(TOKEN, APP_ID, AES_KEY)
+    client = app.test_client()
+    exchange(client, server, server.plaintext(server.text("帮助", openid="o_warm")))  # connect, warm up
+
+    def say(text: str, msg_id: int) -> tuple[str, int]:
+        before = trips.count
+        body = exchange(client, server, server.plaintext(server.text(text, msg_id=msg_id, openid="o_trips")))
+        return reply_content(body), trips.count - before
+
+    return say
+
+
+@pytest.mark.parametrize("text", ["帮助", "JET项目是什么", "研讨会", "zq 完全无关的问题 5521", "我的订阅"])
+def test_a_message_costs_one_round_trip_before_handling_and_one_after(counted, text):
+    reply, trips = counted(text, 8100 + len(text))
+    assert reply
+    assert trips == 2
+
+
+def test_the_answer_to_a_list_costs_the_same(counted):
+    counted("研讨会", 8201)
+    reply, trips = counted("1", 8202)
+    assert reply and trips == 2
+
+
+def test_a_subscription_change_and_its_tag_sync_ride_on_the_same_write(counted, store):
+    from bot.push.queue import maintenance_queue
+
+    first, _ = counted("订阅 旅游", 8301)  # the process's first job: RQ asks the server's version once
+    reply, trips = counted("订阅 长野", 8302)
+    assert "已为您订阅" in first and "已为您订阅" in reply
+    assert trips == 2
+    assert store.redis.smembers(store.keys.user_topics("o_trips")) == {b"tourism", b"nagano"}
+    assert maintenance_queue(store).count == 2  # each change queues a sync of the follower's WeChat tags

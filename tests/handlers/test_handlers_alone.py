@@ -1,0 +1,140 @@
+"""Each handler alone, given a Context from tests/factory.py: the reply it gives and the effects it asks for."""
+from __future__ import annotations
+
+import pytest
+
+from bot.core.effects import PASS, ClearSession, Forget, Remember, answer, passing
+from bot.core.engine import run_chain
+from bot.core.reading import read_text
+from bot.core.replies import NO_REPLY, TextReply
+from bot.core.router import Router
+from bot.followers.effects import ForgetFollower, LogUnanswered, Subscribe, Unsubscribe
+from bot.knowledge import load_knowledge
+from bot.knowledge.texts import Say
+from handlers import choices, commands, events, fallback, faq, messages, subscriptions
+from tests import factory
+from tests.conftest import PROJECT_ROOT
+
+
+@pytest.fixture(scope="module")
+def knowledge():
+    return load_knowledge(PROJECT_ROOT / "knowledge")
+
+
+@pytest.fixture(scope="module")
+def two_entries(knowledge):
+    return list(knowledge.faq.entries)[:2]  # entry ids, in file order
+
+
+def test_the_text_step_reads_typed_recognised_and_clicked_text(knowledge):
+    key, says = next(iter(knowledge.menu.keys.items()))
+    assert read_text(factory.text("你好"), knowledge).text == "你好"
+    heard = read_text(factory.voice("JET项目是什么"), knowledge)
+    assert (heard.text, heard.voice) == ("JET项目是什么", True)
+    assert read_text(factory.voice("  "), knowledge).text is None
+    clicked = read_text(factory.click(key), knowledge)
+    assert (clicked.text, clicked.menu_key) == (says, key)
+    assert read_text(factory.click("NO_SUCH_KEY"), knowledge).text is None
+    assert read_text(factory.image(), knowledge).text is None
+
+
+def test_a_number_picks_from_the_list_and_drops_it(knowledge, two_entries):
+    ctx = factory.context("2", knowledge, session={"choices": two_entries})
+    outcome = choices.handle(ctx)
+    picked = knowledge.faq.get(two_entries[1])
+    assert outcome.reply is not None and picked.answer in str(getattr(outcome.reply, "content", "")) + str(
+        getattr(outcome.reply, "description", ""))
+    assert Forget("choices") in outcome.effects
+    assert (ctx.evidence.decision, ctx.evidence.rule, ctx.evidence.choice) == ("answer", "choice", 2)
+    assert ctx.session.get("choices") == two_entries  # a handler reads the session; it never changes it
+
+
+def test_a_message_that_is_not_a_number_drops_the_list_and_passes(knowledge, two_entries):
+    outcome = choices.handle(factory.context("JET项目是什么", knowledge, session={"choices": two_entries}))
+    assert outcome == passing(Forget("choices"))
+
+
+def test_a_number_out_of_range_keeps_the_list(knowledge, two_entries):
+    outcome = choices.handle(factory.context("7", knowledge, session={"choices": two_entries}))
+    assert outcome.reply == TextReply(knowledge.text(Say.choice_invalid, count=2))
+    assert outcome.effects == ()
+
+
+def test_the_fallback_asks_for_the_question_to_be_logged(knowledge):
+    ctx = factory.context("zq 完全无关的问题 5521", knowledge)
+    ctx.evidence.score = 0.31
+    outcome = fallback.handle(ctx)
+    assert outcome == answer(TextReply(knowledge.text(Say.fallback)), LogUnanswered("zq 完全无关的问题 5521", 0.31))
+    assert ctx.evidence.unanswered
+
+
+def test_subscribing_asks_only_for_the_topics_the_follower_lacks(knowledge):
+    ctx = factory.context("订阅 旅游 长野", knowledge, topics={"tourism"})
+    outcome = subscriptions.handle(ctx)
+    assert outcome.effects == (Subscribe(("nagano",)),)
+    assert "已为您订阅「长野" in outcome.reply.content and "您已经订阅了「旅游」" in outcome.reply.content
+    assert ctx.evidence.subscription == "subscribe"
+
+
+def test_unsubscribing_from_everything_names_every_topic_the_follower_has(knowledge):
+    outcome = subscriptions.handle(factory.context("退订 全部", knowledge, topics={"tourism", "jet"}))
+    assert outcome.effects == (Unsubscribe(("jet", "tourism")),)
+    assert subscriptions.handle(factory.context("退订 全部", knowledge, topics=set())).effects == ()
+
+
+def test_subscriptions_without_redis_say_so_and_change_nothing(knowledge):
+    outcome = subscriptions.handle(factory.context("订阅 旅游", knowledge, topics=None))
+    assert outcome == answer(TextReply(knowledge.text(Say.subscriptions_unavailable)))
+
+
+def test_an_unfollow_clears_the_session_and_forgets_the_follower(knowledge):
+    assert events.handle(factory.context(factory.unfollow(), knowledge)) == answer(NO_REPLY, ClearSession(),
+                                                                                  ForgetFollower())
+    assert events.handle(factory.context(factory.follow(), knowledge)).reply == TextReply(knowledge.text(Say.welcome))
+
+
+def test_a_known_click_goes_on_and_an_unknown_one_is_answered(knowledge):
+    key = next(iter(knowledge.menu.keys))
+    assert events.handle(factory.context(factory.click(key), knowledge)) == PASS
+    unknown = events.handle(factory.context(factory.click("NO_SUCH_KEY"), knowledge))
+    assert unknown.reply == TextReply(knowledge.text(Say.menu_unknown))
+
+
+def test_messages_without_text_get_a_polite_word(knowledge):
+    assert messages.handle(factory.context("你好", knowledge)) == PASS
+    assert messages.handle(factory.context(factory.image(), knowledge)).reply == TextReply(knowledge.text(Say.media))
+    assert messages.handle(factory.context(factory.voice(""), knowledge)).reply == TextReply(
+        knowledge.text(Say.voice_unrecognized))
+
+
+def test_more_takes_the_next_page_and_keeps_the_rest(knowledge):
+    outcome = commands.handle(factory.context("更多", knowledge, session={"more": ["二", "三"]}))
+    assert outcome == answer(TextReply("二"), Remember("more", ["三"]))
+    assert commands.handle(factory.context("更多", knowledge, session={"more": ["三"]})).effects == (Forget("more"),)
+
+
+def test_a_list_is_remembered_for_its_numbers(knowledge):
+    ctx = factory.context("研讨会", knowledge)
+    outcome = faq.handle(ctx)
+    assert ctx.evidence.decision == "suggest"  # a bare programme word is ambiguous: the knowledge has several
+    assert Remember("choices", ctx.evidence.suggestions) in outcome.effects
+
+
+def test_the_chain_keeps_a_passing_handlers_effects_and_drops_all_when_one_raises(knowledge):
+    def remembers(ctx):
+        return passing(Remember("seen", 1))
+
+    def answers(ctx):
+        return answer(TextReply("好"), Remember("answered", True))
+
+    def raises(ctx):
+        raise RuntimeError("boom")
+
+    handled = run_chain(Router([remembers, answers]), factory.context("你好", knowledge))
+    assert handled.reply == TextReply("好") and handled.effects == ()
+    assert handled.ctx.session.get("seen") == 1 and handled.ctx.session.dirty  # session effects are applied
+
+    failed = run_chain(Router([remembers, raises]), factory.context("你好", knowledge))
+    assert failed.failed and failed.reply == TextReply(knowledge.text(Say.error)) and failed.effects == ()
+    assert not failed.ctx.session.dirty  # nothing half-done is written back
+    assert failed.ctx.evidence.handler == "error"
