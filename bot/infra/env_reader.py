@@ -5,11 +5,12 @@ import math
 from collections.abc import Mapping
 from typing import TypeVar
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 
 class ConfigError(Exception):
-    """A setting is missing or malformed; the message says which and how to fix it."""
+    """A setting is missing or malformed (any setting: there is no other error type); the message says which and
+    how to fix it, in words for staff."""
 
 
 class EnvReader:
@@ -70,9 +71,9 @@ class EnvReader:
     def check(self) -> None:
         """Raise one ConfigError listing every mistake noted so far, one sentence a line."""
         if self.problems:
-            lines = (p if p.endswith(".") else p + "." for p in self.problems)
+            lines = (p if p.endswith((".", "…")) else p + "." for p in self.problems)
             raise ConfigError("The configuration is not usable:\n" + "\n".join(f"  - {line}" for line in lines))
 
-    def _bad(self, name: str, raw: str, what: str, default: T) -> T:
+    def _bad(self, name: str, raw: str, what: str, default: _T) -> _T:
         self.problem(f"{name} must be {what}, not {raw!r}")
         return default
