@@ -21,9 +21,9 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.infra.push_settings import PushSettings  # noqa: E402
 from bot.infra.store import Keys, Store  # noqa: E402
 from bot.push.ledger import Ledger  # noqa: E402
-from bot.push.settings import PushSettings  # noqa: E402
 from bot.push.window import record_activity  # noqa: E402
 
 PREFIX = "bench:"

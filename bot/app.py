@@ -22,7 +22,6 @@ from bot.knowledge import KnowledgeHolder
 from bot.push import followers as push_followers
 from bot.push.inbound import queue_inbound
 from bot.push.runtime import PUSH_SECTIONS, Runtime, worker_redis
-from bot.push.settings import PushSettings
 from bot.wechat.protocol import Edge
 from handlers import default_chain
 
@@ -62,7 +61,7 @@ def build_push_runtime(config: Config, *, store: Store | None = None,
     """What push jobs use in one process: its own Redis client (worker timeouts), the topics and articles."""
     base = store or Store.connect(config)
     own = Store(worker_redis(config, base), Keys(config.key_prefix), embedded=base.embedded)
-    runtime = Runtime(config=config, store=own, settings=PushSettings.from_env(config.extra),
+    runtime = Runtime(config=config, store=own, settings=config.push,
                       knowledge=KnowledgeHolder.for_config(config, only=PUSH_SECTIONS), clock=clock)
     if store is None:
         runtime.keep_closing(base.redis)

@@ -17,6 +17,7 @@ from bot import PROJECT_ROOT
 from bot.app import build_push_runtime
 from bot.devkit.fake_wechat import FakeWeChat
 from bot.infra.config import Config
+from bot.infra.push_settings import PushSettings
 from bot.infra.store import Store
 from bot.knowledge.articles import SHANGHAI
 from bot.push import runtime as rt_module
@@ -25,8 +26,9 @@ from bot.push.window import record_activity
 from tests.conftest import APP_ID, TOKEN
 
 SECRET = "testsecret0123456789"
-PUSH_ENV = {"PUSH_RATE": "0", "PUSH_RETRY_DELAYS": "0.01,0.02,0.05", "PUSH_LEASE_SECONDS": "1",
-            "PUSH_BATCH_SIZE": "10", "PUSH_SCHEDULER_INTERVAL": "0.2"}
+# Quick enough for tests: no rate limit, short retries and leases, small batches, a scheduler that looks often.
+PUSH_SETTINGS = PushSettings(rate=0, retry_delays=(0.01, 0.02, 0.05), lease_seconds=1, batch_size=10,
+                             scheduler_interval=0.2)
 
 
 @pytest.fixture
@@ -50,7 +52,7 @@ def push_knowledge(tmp_path: Path) -> Path:
 @pytest.fixture
 def push_config(config: Config, fake: FakeWeChat, push_knowledge: Path) -> Config:
     return config.with_(app_secret=SECRET, api_base_url=fake.url, knowledge_dir=push_knowledge,
-                        reload_interval=0.0, extra=dict(PUSH_ENV))
+                        reload_interval=0.0, push=PUSH_SETTINGS)
 
 
 @pytest.fixture
@@ -100,9 +102,10 @@ def openids(prefix: str, count: int) -> list[str]:
 
 
 def cli_env(push_config: Config, redis_url: str) -> dict[str, str]:
-    """The environment a `bot` subprocess needs to reach the test Redis, the fake and the test knowledge."""
+    """The environment a `bot` subprocess needs to reach the test Redis, the fake and the test knowledge, with the
+    push settings of `push_config`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PUSH_", "WECHAT_", "REDIS_"))}
-    env.update(push_config.extra)
+    env.update(push_config.push.to_env())
     env.update(WECHAT_TOKEN=TOKEN, WECHAT_APP_ID=APP_ID, WECHAT_APP_SECRET=SECRET, REDIS_URL=redis_url,
                REDIS_KEY_PREFIX=push_config.key_prefix, WECHAT_API_BASE_URL=push_config.api_base_url,
                KNOWLEDGE_DIR=str(push_config.knowledge_dir), PYTHONPATH=str(PROJECT_ROOT))

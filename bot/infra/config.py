@@ -1,4 +1,7 @@
-"""Configuration from the environment, validated once at start."""
+"""Configuration from the environment, validated once at start: one typed tree, one error type (ConfigError).
+
+Config holds the account and process settings; its sub-trees `push` (PUSH_*) and `knowledge_limits`
+(BOT_KNOWLEDGE_*) are read in the same pass, so that one message names every malformed variable."""
 from __future__ import annotations
 
 import base64
@@ -10,16 +13,18 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from bot import PROJECT_ROOT
+from bot.infra.env_reader import ConfigError, EnvReader
+from bot.infra.knowledge_limits import ReadLimits
+from bot.infra.push_settings import PushSettings
+
+# ConfigError is the error of every setting, whichever sub-tree reads it; callers import it from here.
+__all__ = ["Config", "ConfigError", "PushSettings", "ReadLimits"]
 
 DEMO_TOKEN = "clairbotdemo"  # WeChat accepts 3-32 letters or digits only
 DEMO_APP_ID = "wxdemo0000000000"
 DEFAULT_API_BASE = "https://api.weixin.qq.com"
 # 消息加解密方式: auto takes each request as it comes; the others are the admin page's three modes.
 MESSAGE_MODES = ("auto", "plaintext", "compatible", "safe")
-
-
-class ConfigError(Exception):
-    """A setting is missing or malformed; the message says which and how to fix it."""
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,8 @@ class Config:
     max_body_bytes: int = 64 * 1024
     reload_interval: float = 2.0
     demo: bool = False
-    extra: Mapping[str, str] = field(default_factory=dict)
+    push: PushSettings = field(default_factory=PushSettings)
+    knowledge_limits: ReadLimits = field(default_factory=ReadLimits)
 
     def __post_init__(self) -> None:
         # Folders given as text (a test, a script) work like Paths everywhere they are used.
@@ -50,11 +56,8 @@ class Config:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, demo: bool = False) -> Config:
         """Read and validate the environment; `demo` fills a demo token and app id when unset."""
-        env = os.environ if env is None else env
-        problems: list[str] = []
-
-        def get(name: str) -> str:
-            return (env.get(name) or "").strip()
+        reader = EnvReader(os.environ if env is None else env)
+        get, problems = reader.text, reader.problems  # every mistake is noted, then all are told at once
 
         token = get("WECHAT_TOKEN")
         app_id = get("WECHAT_APP_ID")
@@ -98,19 +101,11 @@ class Config:
         if not knowledge_dir.is_dir():
             problems.append(f"KNOWLEDGE_DIR {str(knowledge_dir)!r} is not a folder")
 
-        ints = {}
-        for name, default in (("REPLAY_WINDOW_SECONDS", 300), ("MAX_BODY_BYTES", 64 * 1024)):
-            raw = get(name)
-            try:
-                ints[name] = int(raw) if raw else default
-                if ints[name] <= 0:
-                    raise ValueError
-            except ValueError:
-                problems.append(f"{name} must be a positive whole number, not {raw!r}")
-                ints[name] = default
-
-        if problems:
-            raise ConfigError("The configuration is not usable:\n" + "\n".join(f"  - {p}" for p in problems))
+        replay_window = reader.whole("REPLAY_WINDOW_SECONDS", 300, what="a positive whole number of seconds")
+        max_body_bytes = reader.whole("MAX_BODY_BYTES", 64 * 1024, what="a positive whole number of bytes")
+        push = PushSettings.read(reader)
+        knowledge_limits = ReadLimits.read(reader)
+        reader.check()
         return cls(
             token=token,
             app_id=app_id,
@@ -122,10 +117,11 @@ class Config:
             api_base_url=api_base.rstrip("/"),
             key_prefix=get("REDIS_KEY_PREFIX") or "clairbot:",
             message_mode=message_mode,
-            replay_window=ints["REPLAY_WINDOW_SECONDS"],
-            max_body_bytes=ints["MAX_BODY_BYTES"],
+            replay_window=replay_window,
+            max_body_bytes=max_body_bytes,
             demo=demo and not get("WECHAT_TOKEN"),
-            extra={k: v for k, v in env.items() if k.startswith(("BOT_", "PUSH_"))},
+            push=push,
+            knowledge_limits=knowledge_limits,
         )
 
     def with_(self, **changes: object) -> Config:

@@ -32,7 +32,7 @@ _PATTERNS = (
 
 # Exceptions whose message is already a sentence for the operator (what is wrong, how to fix it): when one ends a
 # process, the log gets that sentence, not a traceback.
-SENTENCE_ERRORS = frozenset({"bot.infra.config.ConfigError", "bot.knowledge.loader.KnowledgeError"})
+SENTENCE_ERRORS = frozenset({"bot.infra.env_reader.ConfigError", "bot.knowledge.loader.KnowledgeError"})
 
 # What the current thread is working on (" msg=… user=…"), set per inbound message.
 _context: contextvars.ContextVar[str] = contextvars.ContextVar("clairbot_log_context", default="")

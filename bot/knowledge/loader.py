@@ -9,10 +9,11 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.infra.knowledge_limits import ReadLimits
 from bot.knowledge.articles import Article, load_articles
 from bot.knowledge.faq import Faq, load_faq
 from bot.knowledge.files import fingerprint, list_folder, relative, skipped_problems
-from bot.knowledge.limits import ReadLimits, reading_with
+from bot.knowledge.limits import reading_with
 from bot.knowledge.marked_yaml import read_needed
 from bot.knowledge.menu import NO_MENU, Menu, load_menu
 from bot.knowledge.problems import KnowledgeError, Problem

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.knowledge.marked_yaml import read_needed
+from bot.knowledge.marked_yaml import Marked, read_needed
 from bot.knowledge.problems import Problem
 
 MAX_BUTTONS, MAX_SUB_BUTTONS = 3, 5
@@ -15,10 +15,12 @@ KEY_BYTES, URL_BYTES = 128, 1024
 
 @dataclass(frozen=True)
 class Menu:
-    """The account's menu: `body` as WeChat's menu/create takes it, `keys` click key → the text a click stands for."""
+    """The account's menu: `body` as WeChat's menu/create takes it, `keys` click key → the text a click stands for,
+    `lines` click key → the line of that text (its `says:`) in menu.yaml, for messages about it later."""
 
     body: Mapping[str, object]
     keys: Mapping[str, str]
+    lines: Mapping[str, int] = field(default_factory=dict)
 
 
 NO_MENU = Menu(body={"button": []}, keys={})
@@ -40,18 +42,27 @@ def load_menu(root: Path) -> tuple[Menu | None, list[Problem]]:
     lines = [item.line for item in listed.value]
     if len(buttons) > MAX_BUTTONS:
         problems.append(Problem(rel, 1, f"{len(buttons)} menus: WeChat allows at most {MAX_BUTTONS}"))
-    keys: dict[str, str] = {}
+    clicks = _Clicks()
     wechat: list[dict] = []
-    for index, raw in enumerate(buttons):
+    for index, item in enumerate(listed.value):
         line = lines[index] if index < len(lines) else 1
-        button = _button(raw, rel, line, keys, problems, top=True)
+        button = _button(item, rel, line, clicks, problems, top=True)
         if button is not None:
             wechat.append(button)
-    return Menu(body={"button": wechat}, keys=keys), problems
+    return Menu(body={"button": wechat}, keys=clicks.says, lines=clicks.lines), problems
 
 
-def _button(raw: object, rel: str, line: int, keys: dict[str, str], problems: list[Problem], *,
+@dataclass
+class _Clicks:
+    """The click keys met so far: the text each stands for and the line of that text."""
+
+    says: dict[str, str] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+
+
+def _button(item: Marked, rel: str, line: int, clicks: _Clicks, problems: list[Problem], *,
             top: bool) -> dict | None:
+    raw = item.plain()
     if not isinstance(raw, dict):
         problems.append(Problem(rel, line, "each menu item needs a name and either sub_buttons, key + says, or url"))
         return None
@@ -73,7 +84,7 @@ def _button(raw: object, rel: str, line: int, keys: dict[str, str], problems: li
         if len(subs) > MAX_SUB_BUTTONS:
             problems.append(Problem(rel, line, f"'{name}' has {len(subs)} sub-menus: WeChat allows "
                                                f"{MAX_SUB_BUTTONS}"))
-        children = [_button(sub, rel, line, keys, problems, top=False) for sub in subs]
+        children = [_button(sub, rel, line, clicks, problems, top=False) for sub in item.value["sub_buttons"].value]
         return {"name": name, "sub_button": [c for c in children if c is not None]}
     url = str(raw.get("url") or "").strip()
     key = str(raw.get("key") or "").strip()
@@ -88,7 +99,8 @@ def _button(raw: object, rel: str, line: int, keys: dict[str, str], problems: li
         return None
     if len(key.encode()) > KEY_BYTES:
         problems.append(Problem(rel, line, f"'{name}': key is over {KEY_BYTES} bytes"))
-    if key in keys:
+    if key in clicks.says:
         problems.append(Problem(rel, line, f"the key '{key}' is used twice: each click needs its own key"))
-    keys[key] = says
+    clicks.says[key] = says
+    clicks.lines[key] = item.value["says"].line
     return {"type": "click", "name": name, "key": key}

@@ -11,8 +11,9 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.infra.knowledge_limits import ReadLimits
 from bot.knowledge.files import list_folder
-from bot.knowledge.limits import ReadLimits, reading_with
+from bot.knowledge.limits import reading_with
 from bot.knowledge.loader import Knowledge, load_knowledge
 from bot.knowledge.problems import KnowledgeError, Problem
 from bot.knowledge.snapshot import Snapshots
@@ -69,7 +70,7 @@ class KnowledgeHolder:
         """The holder a process of this configuration uses: its folder, snapshot, caps and reload interval."""
         return cls(config.knowledge_dir, interval=config.reload_interval / 2 if background else config.reload_interval,
                    background=background, only=only, snapshots=Snapshots(config.data_dir / SNAPSHOT_FOLDER),
-                   limits=ReadLimits.from_settings(config.extra))
+                   limits=config.knowledge_limits)
 
     # -- what callers read ------------------------------------------------------------------------------------
     @property

@@ -26,9 +26,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, replace
 
+from bot.infra.push_settings import PushSettings
 from bot.infra.store import Store
 from bot.knowledge.articles import Article
-from bot.push.settings import PushSettings
 from bot.push.throttle import BUDGET_LUA, Budget
 
 _SLOT = BUDGET_LUA + """

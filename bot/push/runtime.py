@@ -9,11 +9,11 @@ from datetime import datetime
 import redis
 
 from bot.infra.config import Config
+from bot.infra.push_settings import PushSettings
 from bot.infra.store import Keys, Store
 from bot.knowledge import KnowledgeHolder
 from bot.knowledge.articles import SHANGHAI, Article
 from bot.push.ledger import Ledger
-from bot.push.settings import PushSettings
 
 WORKER_SOCKET_TIMEOUT = 30  # a worker may wait on a busy Redis longer than the webhook's 0.25 s
 

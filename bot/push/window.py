@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from wechatpy.messages import BaseMessage
 
+from bot.infra.push_settings import PushSettings
 from bot.infra.store import Store
-from bot.push.settings import PushSettings
 
 MESSAGE_KINDS = {"text", "voice", "image", "video", "shortvideo", "location", "link", "file"}
 ACTION_EVENTS = {"click", "subscribe", "subscribe_scan", "scan", "scancode_push", "scancode_waitmsg"}

@@ -89,16 +89,12 @@ def _evidence(text: str, knowledge: Knowledge) -> dict[str, Any]:
 
 def menu_problems(knowledge: Knowledge) -> list[Problem]:
     """A menu button whose text the bot does not answer directly (a list or the fallback) is a warning."""
-    keys = knowledge.menu.keys
-    path = knowledge.root / "menu.yaml"
-    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    menu = knowledge.menu
     problems = []
-    for key, says in keys.items():
+    for key, says in menu.keys.items():
         result = explain("", knowledge, menu_key=key)
         if result["decision"] in ("suggest", "fallback"):
-            at = next((n for n, raw in enumerate(lines) if f"key: {key}" in raw), 0)
-            line = next((n for n, raw in enumerate(lines[at:], start=at + 1) if "says:" in raw), at + 1)
-            problems.append(Problem(f"{knowledge.root.name}/menu.yaml", line,
+            problems.append(Problem(f"{knowledge.root.name}/menu.yaml", menu.lines.get(key, 1),
                                     f"the button {key} says '{says}', which the bot answers with "
                                     f"{'a 您是想问 list' if result['decision'] == 'suggest' else 'the fallback'}: "
                                     "use a phrasing of the entry it should open", "warning"))

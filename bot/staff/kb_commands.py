@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from bot.infra.config import ConfigError
-from bot.knowledge.limits import ReadLimits
+from bot.infra.knowledge_limits import ReadLimits
 from bot.knowledge.loader import Knowledge, KnowledgeError, Problem, check_knowledge, load_knowledge
 from bot.knowledge.reload import SNAPSHOT_FOLDER
 from bot.knowledge.snapshot import Snapshots
@@ -24,10 +23,7 @@ def _folder(path: Path | None) -> Path:
 
 def _limits() -> ReadLimits:
     """The read caps of the configuration (BOT_KNOWLEDGE_MAX_*), the same the running bot uses."""
-    try:
-        return ReadLimits.from_settings(load_config(demo=True).extra)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+    return load_config(demo=True).knowledge_limits
 
 
 _DIR = click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,

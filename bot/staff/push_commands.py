@@ -10,7 +10,6 @@ import redis
 from bot.infra.config import Config, ConfigError
 from bot.knowledge.articles import Article
 from bot.knowledge.loader import check_knowledge
-from bot.push.settings import SettingsError
 from bot.staff.cli_setup import bot_command
 
 STATUS_WORDS = {"scheduled": "scheduled", "due": "due now", "sending": "sending", "sent": "sent",
@@ -29,7 +28,7 @@ def runtime(*, needs_api: bool):
                                        "of the official account, from 设置与开发 → 基本配置.")
         rt = build_push_runtime(config)
         rt.redis.ping()
-    except (ConfigError, SettingsError) as exc:
+    except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
     except redis.RedisError as exc:
         raise click.ClickException(f"Redis is not reachable ({exc}): check REDIS_URL") from exc

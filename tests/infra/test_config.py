@@ -7,6 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from bot.infra.config import DEMO_TOKEN, Config, ConfigError
+from bot.infra.knowledge_limits import ReadLimits
+from bot.infra.push_settings import PushSettings
 from bot.staff.cli import cli
 
 GOOD = {"WECHAT_TOKEN": "testtoken123", "WECHAT_APP_ID": "wx2c2769f8efd9abc2",
@@ -150,3 +152,69 @@ def test_unknown_message_mode_names_the_choices():
 def test_encrypted_modes_need_the_aes_key(mode):
     message = problems_for(WECHAT_MESSAGE_MODE=mode, WECHAT_ENCODING_AES_KEY=None)
     assert f"WECHAT_MESSAGE_MODE={mode} needs WECHAT_ENCODING_AES_KEY" in message
+
+
+def test_push_and_knowledge_settings_are_part_of_the_config():
+    config = Config.from_env({**GOOD, "PUSH_RATE": "2.5", "PUSH_BATCH_SIZE": "50", "PUSH_RETRY_DELAYS": "1, 3",
+                              "BOT_KNOWLEDGE_MAX_NODES": "900"})
+    assert config.push == PushSettings(rate=2.5, batch_size=50, retry_delays=(1.0, 3.0))
+    assert config.knowledge_limits == ReadLimits(max_nodes=900)
+    assert Config.from_env(GOOD).push == PushSettings() and Config.from_env(GOOD).knowledge_limits == ReadLimits()
+
+
+def test_a_test_gives_a_config_its_push_settings_directly():
+    config = Config(token=DEMO_TOKEN, app_id="wxdemo0000000000", push=PushSettings(rate=0))
+    assert config.push.rate == 0 and config.push.batch_size == PushSettings().batch_size
+
+
+def test_push_settings_written_out_read_back_the_same():
+    settings = PushSettings(rate=0.5, lease_seconds=7, retry_delays=(0.01, 0.2), pending_max_days=1.25,
+                            scheduler_interval=0.05, outage_delays=(3.0,), maintenance_interval=60.0)
+    assert Config.from_env({**GOOD, **settings.to_env()}).push == settings
+
+
+@pytest.mark.parametrize(("name", "value", "words"), [
+    ("PUSH_RATE", "fast", "a number of messages per second"),
+    ("PUSH_RATE", "-1", "a number of messages per second"),
+    ("PUSH_RATE", "nan", "a number of messages per second"),
+    ("PUSH_BATCH_SIZE", "0", "a whole number of followers per job, 1 or more"),
+    ("PUSH_BATCH_SIZE", "2.5", "a whole number of followers per job"),
+    ("PUSH_MASS_DAILY_QUOTA", "one", "a whole number of mass sends a day"),
+    ("PUSH_LEASE_SECONDS", "0", "a whole number of seconds, 1 or more"),
+    ("PUSH_RETRY_DELAYS", "1;2", "seconds separated by commas, like 1,2,4,8"),
+    ("PUSH_RETRY_DELAYS", "1,-2", "seconds separated by commas"),
+    ("PUSH_PENDING_MAX_DAYS", "inf", "a number of days"),
+    ("PUSH_SCHEDULER_INTERVAL", "0.01", "a number of seconds, 0.05 or more"),
+    ("PUSH_OUTAGE_DELAYS", "15,,60", "seconds separated by commas"),
+    ("PUSH_MAINTENANCE_INTERVAL", "hourly", "a number of seconds, 1 or more"),
+    ("BOT_KNOWLEDGE_MAX_DEPTH", "deep", "a positive whole number"),
+    ("BOT_KNOWLEDGE_MAX_ENTRIES", "²", "a positive whole number"),
+])
+def test_a_bad_push_or_knowledge_setting_is_a_config_error_naming_it(name, value, words):
+    assert f"  - {name} must be {words}" in problems_for(**{name: value})
+    assert f"not {value!r}." in problems_for(**{name: value})
+
+
+def test_the_sentence_for_a_bad_push_rate():
+    assert problems_for(PUSH_RATE="fast") == ("The configuration is not usable:\n"
+                                              "  - PUSH_RATE must be a number of messages per second (0 = no limit), "
+                                              "not 'fast'.")
+
+
+def test_every_bad_setting_is_named_at_once_whichever_part_reads_it():
+    message = problems_for(WECHAT_TOKEN=None, PUSH_RATE="fast", PUSH_OUTAGE_DELAYS="soon",
+                           BOT_KNOWLEDGE_MAX_NODES="-3", MAX_BODY_BYTES="big")
+    assert message.count("\n  - ") == 5
+    for name in ("WECHAT_TOKEN", "PUSH_RATE", "PUSH_OUTAGE_DELAYS", "BOT_KNOWLEDGE_MAX_NODES", "MAX_BODY_BYTES"):
+        assert f"  - {name} " in message
+
+
+@pytest.mark.parametrize("command", [["kb", "check"], ["push", "list"], ["serve"]])
+def test_a_bot_command_says_the_bad_push_setting_without_a_traceback(command, tmp_path: Path):
+    env = {"PUSH_RATE": "fast", "PUSH_BATCH_SIZE": "0", "BOT_DATA_DIR": str(tmp_path)}
+    result = CliRunner().invoke(cli, command, env=env)
+    assert result.exit_code == 1, result.output
+    assert "PUSH_RATE must be a number of messages per second (0 = no limit), not 'fast'." in result.output
+    assert "PUSH_BATCH_SIZE must be a whole number of followers per job, 1 or more, not '0'." in result.output
+    assert "Traceback" not in result.output
+    assert not isinstance(result.exception, ConfigError)

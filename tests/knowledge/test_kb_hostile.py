@@ -100,7 +100,7 @@ def test_kb_check_on_a_bomb_returns_quickly_and_names_the_file_and_line(tmp_path
 
 
 def test_a_file_over_the_size_cap_is_refused_with_a_sentence(tmp_path: Path) -> None:
-    from bot.knowledge.limits import ReadLimits
+    from bot.infra.knowledge_limits import ReadLimits
 
     folder = write_knowledge(tmp_path)
     padding = "# " + "很" * 400 + "\n"
@@ -120,7 +120,7 @@ def test_the_default_size_cap_refuses_a_file_over_a_megabyte(tmp_path: Path) -> 
 
 
 def test_too_many_values_too_deep_and_too_many_entries_are_refused_at_their_line(tmp_path: Path) -> None:
-    from bot.knowledge.limits import ReadLimits
+    from bot.infra.knowledge_limits import ReadLimits
 
     folder = write_knowledge(tmp_path)
     write(folder / "synonyms.yaml", "JET项目: [JET, JET计划]\n电话:\n" + "".join(f"  - 电话{n}\n" for n in range(600)))

@@ -75,3 +75,21 @@ def test_every_click_key_is_answered_like_its_text(app, store):
     assert "已为您订阅「活动」" in click("SUBSCRIBE_EVENTS")
     assert "可以订阅的主题" in click("SUBSCRIBE_LIST", "oMENU0000000000000000000000B")
     assert "暂时没有内容" in click("NO_SUCH_KEY", "oMENU0000000000000000000000C")
+
+
+def test_the_menu_keeps_the_line_of_each_click_text(tmp_path: Path):
+    (tmp_path / "menu.yaml").write_text(
+        "buttons:\n"
+        "  - name: 帮助\n"
+        "    says: 帮助\n"  # written before its key: the line is still this one
+        "    key: HELP\n"
+        "  - name: 更多\n"
+        "    sub_buttons:\n"
+        "      - {name: 电话, key: HELP_MORE, says: 电话}\n"
+        "      - name: 订阅\n"
+        "        key: SUBSCRIBE\n"
+        "\n"
+        "        says: 订阅\n", encoding="utf-8")
+    menu, problems = load_menu(tmp_path)
+    assert problems == []
+    assert menu.lines == {"HELP": 3, "HELP_MORE": 7, "SUBSCRIBE": 11}

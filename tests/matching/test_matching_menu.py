@@ -47,3 +47,19 @@ def test_kb_check_warns_about_a_button_the_bot_cannot_answer(knowledge, tmp_path
     problems = [str(p) for p in menu_problems(knowledge)]
     assert len(problems) == 1
     assert problems[0].startswith("knowledge/menu.yaml:12: the button VISA says '签证办理'")
+
+
+def test_kb_check_names_the_line_of_the_text_wherever_it_is_in_the_button(tmp_path: Path) -> None:
+    folder = write_knowledge(tmp_path)
+    write(folder / "menu.yaml", """\
+        buttons:
+          - name: 签证
+            says: 签证办理
+            key: VI
+          - name: 更多
+            sub_buttons:
+              - {name: 电话, key: VISA, says: contact-phone}
+        """)
+    problems = [str(p) for p in menu_problems(load_knowledge(folder))]
+    assert len(problems) == 1  # VISA opens contact-phone; VI, a prefix of it, is the one the bot cannot answer
+    assert problems[0].startswith("knowledge/menu.yaml:3: the button VI says '签证办理'")

@@ -61,7 +61,7 @@ def bot_run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
 def test_a_worker_killed_before_its_call_left_owes_it_and_the_restart_delivers_it_once(rt, fake, push_config,
                                                                                        redis_url):
     people = in_window(rt, fake, "oWAIT", 40, "wait")
-    env = kit.cli_env(push_config.with_(extra={**push_config.extra, "PUSH_RATE": "20", "PUSH_LEASE_SECONDS": "2"}),
+    env = kit.cli_env(push_config.with_(push=dataclasses.replace(push_config.push, rate=20, lease_seconds=2)),
                       redis_url)
     worker = subprocess.Popen([*kit.BOT, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -98,7 +98,7 @@ def test_a_worker_killed_while_its_request_is_with_wechat_leaves_it_unknown_and_
     people = in_window(rt, fake, "oFLIGHT", 30, "flight")
     caught = people[17]
     fake.inject(NEWS, "slow:8", openid=caught)  # WeChat carries the call out and answers 8 s later
-    env = kit.cli_env(push_config.with_(extra={**push_config.extra, "PUSH_LEASE_SECONDS": "2"}), redis_url)
+    env = kit.cli_env(push_config.with_(push=dataclasses.replace(push_config.push, lease_seconds=2)), redis_url)
     worker = subprocess.Popen([*kit.BOT, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         kit.wait_for(lambda: fake.received.get(caught), what="the slow call")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+from dataclasses import replace
 
 from bot.app import build_push_runtime
 from bot.push.runtime import Runtime
@@ -26,7 +27,7 @@ def setup_article(rt: Runtime, fake, push_knowledge, count: int) -> list[str]:
 
 def test_sigkill_mid_fanout_then_restart_sends_each_follower_once(rt, fake, push_knowledge, push_config, redis_url):
     people = setup_article(rt, fake, push_knowledge, 120)
-    env = kit.cli_env(push_config.with_(extra={**push_config.extra, "PUSH_RATE": "40", "PUSH_LEASE_SECONDS": "2"}),
+    env = kit.cli_env(push_config.with_(push=replace(push_config.push, rate=40, lease_seconds=2)),
                   redis_url)
     worker = subprocess.Popen([*kit.BOT, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -59,7 +60,7 @@ def test_sigkill_mid_fanout_then_restart_sends_each_follower_once(rt, fake, push
 
 def test_two_workers_at_once_send_each_follower_once(rt, fake, push_knowledge, push_config, redis_url):
     people = setup_article(rt, fake, push_knowledge, 150)
-    env = kit.cli_env(push_config.with_(extra={**push_config.extra, "PUSH_RATE": "100", "PUSH_BATCH_SIZE": "5"}),
+    env = kit.cli_env(push_config.with_(push=replace(push_config.push, rate=100, batch_size=5)),
                   redis_url)
     workers = [subprocess.Popen([*kit.BOT, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                 text=True) for _ in range(2)]
