@@ -9,17 +9,14 @@ import time
 import weakref
 from collections.abc import Collection
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from bot.infra.config import Config
 from bot.infra.knowledge_limits import ReadLimits
 from bot.knowledge.files import list_folder
 from bot.knowledge.limits import reading_with
 from bot.knowledge.loader import Knowledge, load_knowledge
 from bot.knowledge.problems import KnowledgeError, Problem
 from bot.knowledge.snapshot import Snapshots
-
-if TYPE_CHECKING:
-    from bot.infra.config import Config
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from bot.infra.store import Keys, Store
 from bot.knowledge import KnowledgeHolder
 from bot.knowledge.articles import SHANGHAI, Article
 from bot.push.ledger import Ledger
+from bot.wechat.api import make_client
 
 WORKER_SOCKET_TIMEOUT = 30  # a worker may wait on a busy Redis longer than the webhook's 0.25 s
 
@@ -80,8 +81,6 @@ class Runtime:
             if self.client_factory is not None:
                 self._client = self.client_factory(self)
             else:
-                from bot.wechat.api import make_client
-
                 self._client = make_client(self.config, self.store, clock=self.clock)
         return self._client
 

@@ -5,21 +5,19 @@ import logging
 import os
 import signal
 import sys
-from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import click
 import waitress
+from flask import Flask
 
+from bot.infra.config import Config, ConfigError
 from bot.infra.logs import redact, setup_logging
+from bot.knowledge import KnowledgeError
+from bot.staff.chat import ChatError, WebhookClient
 from bot.staff.cli_setup import bot_command, load_config, load_env_file
 from bot.staff.kb_commands import ask, kb, report
-
-if TYPE_CHECKING:
-    from flask import Flask
-
-    from bot.infra.config import Config
-    from bot.staff.chat import WebhookClient
+from webhooks import create_app
 
 log = logging.getLogger("bot.serve")
 
@@ -27,10 +25,6 @@ log = logging.getLogger("bot.serve")
 def build_app(config: Config) -> Flask:
     """The webhook app, or a sentence (not a traceback) when the knowledge folder has errors and no last good
     snapshot exists yet (a first start: with a snapshot, the bot serves it and logs the errors)."""
-    from bot.infra.config import ConfigError
-    from bot.knowledge import KnowledgeError
-    from webhooks import create_app
-
     try:
         return create_app(config)
     except KnowledgeError as exc:
@@ -104,7 +98,6 @@ def _stop(signum: int, _frame: object) -> None:
               help="Talk to a running bot over HTTP (as followers reach it) instead of an in-process copy.")
 def chat(openid: str, url: str | None) -> None:
     """Talk to the bot in the terminal, through the same signed-XML path as WeChat."""
-    from bot.staff.chat import ChatError, WebhookClient
 
     config = load_config(demo=True)
     if url is not None and (urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc):

@@ -11,7 +11,9 @@ from bot.infra.knowledge_limits import ReadLimits
 from bot.knowledge.loader import Knowledge, KnowledgeError, Problem, check_knowledge, load_knowledge
 from bot.knowledge.reload import SNAPSHOT_FOLDER
 from bot.knowledge.snapshot import Snapshots
+from bot.staff.ask import explain, menu_problems
 from bot.staff.cli_setup import bot_command, load_config
+from bot.staff.unanswered_report import group_questions, read_unanswered
 
 
 def _folder(path: Path | None) -> Path:
@@ -46,7 +48,6 @@ def kb_check(folder: Path | None, errors_only: bool) -> None:
     except Exception as exc:  # the loader reports problems; anything else is still a sentence, not a traceback
         raise click.ClickException(f"could not check {folder}: {type(exc).__name__}: {exc}") from exc
     if knowledge is not None:
-        from bot.staff.ask import menu_problems
 
         problems = problems + menu_problems(knowledge)
     errors = [p for p in problems if p.severity == "error"]
@@ -88,7 +89,6 @@ def _summary(folder: Path, knowledge: Knowledge | None, errors: list[Problem], w
 @_DIR
 def ask(text: tuple[str, ...], as_json: bool, folder: Path | None) -> None:
     """What the bot would answer to TEXT, and why."""
-    from bot.staff.ask import explain
 
     folder = _folder(folder)
     try:
@@ -140,7 +140,6 @@ def report() -> None:
 @click.option("--limit", type=click.IntRange(min=1), default=30, show_default=True, help="Groups to show.")
 def report_unanswered(since: datetime, limit: int) -> None:
     """The questions the bot could not answer, similar ones grouped, most frequent first."""
-    from bot.staff.unanswered_report import group_questions, read_unanswered
 
     config = load_config(demo=True)
     records = read_unanswered(config, since=since.timestamp())

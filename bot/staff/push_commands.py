@@ -6,11 +6,19 @@ from datetime import datetime
 
 import click
 import redis
+from wechatpy.exceptions import WeChatClientException
 
+from bot.app import build_push_runtime
 from bot.infra.config import Config, ConfigError
+from bot.infra.store import aof_status
 from bot.knowledge.articles import Article
 from bot.knowledge.loader import check_knowledge
+from bot.push.channels import STOP
+from bot.push.scheduler import run_due, run_worker, too_old, unfinished
+from bot.push.status import all_statuses, article_status, beijing, channel_notes, progress_line, unknown_reason
+from bot.push.window import in_window_count
 from bot.staff.cli_setup import bot_command
+from bot.wechat.api_errors import WeChatAnswerLost, WeChatCallError
 
 STATUS_WORDS = {"scheduled": "scheduled", "due": "due now", "sending": "sending", "sent": "sent",
                 "queued": "queued (next day)", "failed": "failed", "paused": "paused", "stopped": "STOPPED",
@@ -19,7 +27,6 @@ STATUS_WORDS = {"scheduled": "scheduled", "due": "due now", "sending": "sending"
 
 def runtime(*, needs_api: bool):
     """The push runtime from the environment; a clear sentence when something is missing."""
-    from bot.app import build_push_runtime
 
     try:
         config = Config.from_env(demo=not needs_api)
@@ -39,7 +46,6 @@ def runtime(*, needs_api: bool):
 
 def warn_if_not_durable(rt) -> None:
     """Say so when the Redis holding the delivery ledger would lose it in a restart (AOF off)."""
-    from bot.infra.store import aof_status
 
     status = aof_status(rt.redis)
     if status == "off":
@@ -60,8 +66,6 @@ def push() -> None:
 @click.option("--unknown", "show_unknown", is_flag=True, help="List every follower whose delivery is unknown.")
 def list_articles(show_unknown: bool) -> None:
     """Every article: when, to whom, and what happened (sent, pending, dropped, failed, unknown)."""
-    from bot.push.status import all_statuses, beijing, channel_notes, unknown_reason
-    from bot.push.window import in_window_count
 
     rt = runtime(needs_api=False)
     rows = all_statuses(rt)
@@ -99,7 +103,6 @@ def list_articles(show_unknown: bool) -> None:
 @click.argument("article_id")
 def preview(article_id: str) -> None:
     """Show what a follower will see for ARTICLE_ID, and to whom it goes."""
-    from bot.push.status import article_status, beijing
 
     rt = runtime(needs_api=False)
     article = rt.article(article_id)
@@ -145,8 +148,6 @@ def indent(text: str) -> str:
 @push.command()
 def run() -> None:
     """Deliver everything due now, then exit (for cron). Progress is printed every few seconds."""
-    from bot.push.scheduler import run_due, unfinished
-    from bot.push.status import article_status, progress_line
 
     rt = runtime(needs_api=True)
     warn_if_not_durable(rt)
@@ -188,8 +189,6 @@ def run() -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def resend(article_id: str, unknown: bool, yes: bool) -> None:
     """Make the unknown deliveries of ARTICLE_ID owed again; they may give those followers a duplicate."""
-    from bot.push.scheduler import too_old
-    from bot.push.status import article_status, unknown_reason
 
     rt = runtime(needs_api=False)
     article = rt.article(article_id)
@@ -238,7 +237,6 @@ def resume(channel: str) -> None:
 @click.option("--burst", is_flag=True, help="Exit when the queue is empty (like `bot push run`).")
 def worker(burst: bool) -> None:
     """The long-running push worker: scheduler plus queue worker (the Procfile's `worker`)."""
-    from bot.push.scheduler import run_worker
 
     rt = runtime(needs_api=True)
     warn_if_not_durable(rt)
@@ -259,10 +257,7 @@ def menu() -> None:
 @menu.command("push")
 def menu_push() -> None:
     """Create the WeChat menu from knowledge/menu.yaml (replaces the current menu)."""
-    from wechatpy.exceptions import WeChatClientException
 
-    from bot.push.channels import STOP
-    from bot.wechat.api_errors import WeChatAnswerLost, WeChatCallError
 
     rt = runtime(needs_api=True)
     knowledge, problems = check_knowledge(rt.config.knowledge_dir)
