@@ -1,19 +1,21 @@
-"""Shared fixtures: a real Redis (embedded, or REDIS_URL when set), configs and the Flask app."""
+"""Shared fixtures: a real Redis (embedded, or REDIS_URL when set), configs, the Flask app, WeChat's signed
+client, and the fake WeChat API with a push runtime bound to it."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 import redis
 
 from bot import PROJECT_ROOT
+from bot.app import build_push_runtime
+from bot.devkit.fake_wechat import FakeWeChat
 from bot.infra.config import Config
 from bot.infra.store import Keys, Store
-
-TOKEN = "testtoken123"
-APP_ID = "wx2c2769f8efd9abc2"
-AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+from bot.push import runtime as rt_module
+from tests.constants import AES_KEY, APP_ID, PUSH_SETTINGS, SECRET, TOKEN
 
 
 @pytest.fixture(scope="session")
@@ -67,3 +69,36 @@ def app(config: Config, store: Store):
 @pytest.fixture
 def engine(app):
     return app.extensions["clairbot"]
+
+
+@pytest.fixture
+def fake():
+    """The fake WeChat API, serving on loopback for one test."""
+    server = FakeWeChat(appid=APP_ID, secret=SECRET)
+    server.url = server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def push_knowledge(tmp_path: Path) -> Path:
+    """A copy of the real knowledge folder (without the FAQ) whose articles/ the test writes."""
+    root = tmp_path / "knowledge"
+    shutil.copytree(PROJECT_ROOT / "knowledge", root, ignore=shutil.ignore_patterns("faq", "articles"))
+    (root / "articles").mkdir()
+    return root
+
+
+@pytest.fixture
+def push_config(config: Config, fake: FakeWeChat, push_knowledge: Path) -> Config:
+    return config.with_(app_secret=SECRET, api_base_url=fake.url, knowledge_dir=push_knowledge,
+                        reload_interval=0.0, push=PUSH_SETTINGS)
+
+
+@pytest.fixture
+def rt(push_config: Config, store: Store, fake: FakeWeChat):
+    """A push runtime on the test Redis and the fake API, sharing the fake's clock; bound for jobs."""
+    runtime = build_push_runtime(push_config, store=store, clock=fake.now)
+    rt_module.bind(runtime)
+    yield runtime
+    rt_module.bind(None)

@@ -1,8 +1,7 @@
-"""Fixtures and helpers for the push tests: the fake WeChat API, a runtime bound to it, articles, followers."""
+"""Helpers for the push tests: articles, followers, the ledger, `bot` subprocesses (the fixtures are in conftest)."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -11,57 +10,13 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-import pytest
-
 from bot import PROJECT_ROOT
-from bot.app import build_push_runtime
 from bot.devkit.fake_wechat import FakeWeChat
 from bot.infra.config import Config
-from bot.infra.push_settings import PushSettings
-from bot.infra.store import Store
 from bot.knowledge.articles import SHANGHAI
-from bot.push import runtime as rt_module
 from bot.push.runtime import Runtime
 from bot.push.window import record_activity
-from tests.conftest import APP_ID, TOKEN
-
-SECRET = "testsecret0123456789"
-# Quick enough for tests: no rate limit, short retries and leases, small batches, a scheduler that looks often.
-PUSH_SETTINGS = PushSettings(rate=0, retry_delays=(0.01, 0.02, 0.05), lease_seconds=1, batch_size=10,
-                             scheduler_interval=0.2)
-
-
-@pytest.fixture
-def fake():
-    """The fake WeChat API, serving on loopback for one test."""
-    server = FakeWeChat(appid=APP_ID, secret=SECRET)
-    server.url = server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def push_knowledge(tmp_path: Path) -> Path:
-    """A copy of the real knowledge folder (without the FAQ) whose articles/ the test writes."""
-    root = tmp_path / "knowledge"
-    shutil.copytree(PROJECT_ROOT / "knowledge", root, ignore=shutil.ignore_patterns("faq", "articles"))
-    (root / "articles").mkdir()
-    return root
-
-
-@pytest.fixture
-def push_config(config: Config, fake: FakeWeChat, push_knowledge: Path) -> Config:
-    return config.with_(app_secret=SECRET, api_base_url=fake.url, knowledge_dir=push_knowledge,
-                        reload_interval=0.0, push=PUSH_SETTINGS)
-
-
-@pytest.fixture
-def rt(push_config: Config, store: Store, fake: FakeWeChat):
-    """A push runtime on the test Redis and the fake API, sharing the fake's clock; bound for jobs."""
-    runtime = build_push_runtime(push_config, store=store, clock=fake.now)
-    rt_module.bind(runtime)
-    yield runtime
-    rt_module.bind(None)
+from tests.constants import APP_ID, SECRET, TOKEN
 
 
 def ago(hours: float) -> str:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from bot.staff.chat import WebhookClient
-from tests.conftest import TOKEN
+from tests.constants import TOKEN
 
 
 def test_health_reports_redis_and_knowledge(app):

@@ -8,7 +8,7 @@ from bot.app import effect_appliers
 from bot.core.effects import SESSION_EFFECTS, Effect
 from bot.devkit.wechat_client import WeChatServer, exchange, reply_content
 from bot.infra.store import Store
-from tests.conftest import AES_KEY, APP_ID, TOKEN
+from tests.constants import AES_KEY, APP_ID, TOKEN
 
 
 def all_effect_kinds() -> set[type]:

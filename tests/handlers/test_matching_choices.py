@@ -8,7 +8,7 @@ import pytest
 
 from bot.knowledge.texts import Say
 from bot.staff.chat import WebhookClient
-from tests.conftest import TOKEN
+from tests.constants import TOKEN
 from tests.kbkit import write_knowledge
 
 NAGANO = "长野县：善光寺、松本城、上高地。"

@@ -14,7 +14,7 @@ from bot.push.ledger import Ledger
 from bot.push.queue import maintenance_queue, push_queue
 from bot.staff.chat import WebhookClient
 from handlers import subscriptions as handler
-from tests.conftest import TOKEN
+from tests.constants import TOKEN
 
 WHO = "oSUBSCRIBER0000000000000000A"
 

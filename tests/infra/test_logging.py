@@ -1,5 +1,4 @@
 """The one logging setup, seen from outside: gunicorn as in the Procfile, real commands, every byte of output."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.pushkit)
 from __future__ import annotations
 
 import re
@@ -19,8 +18,7 @@ from bot.infra.privacy import hash_openid
 from bot.knowledge import load_knowledge
 from bot.staff.ask import explain
 from tests import pushkit as kit
-from tests.conftest import APP_ID
-from tests.pushkit import fake, push_config, push_knowledge, rt  # noqa: F401  (fixtures)
+from tests.constants import APP_ID, SECRET
 
 # time, level, process, logger, [message in hand]: text
 LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} (DEBUG|INFO|WARNING|ERROR|CRITICAL) \d+ [\w.]+"
@@ -138,7 +136,7 @@ def test_push_run_with_wechat_unreachable_prints_no_secret(rt, fake, push_knowle
     run = subprocess.run([*BOT, "push", "run"], env=env, capture_output=True, text=True, timeout=120)
     out = run.stdout + run.stderr
     assert "unreachable" in out  # it did try the article
-    assert kit.SECRET not in out, out
+    assert SECRET not in out, out
 
 
 def chat_in_process(*args: str, **env: str) -> subprocess.CompletedProcess:

@@ -16,7 +16,7 @@ from bot.devkit.wechat_client import WeChatServer, exchange, reply_content
 from bot.infra.config import Config
 from bot.knowledge import KnowledgeHolder
 from bot.knowledge.loader import fingerprint
-from tests.conftest import APP_ID, TOKEN
+from tests.constants import APP_ID, TOKEN
 from tests.kbkit import FAQ, write, write_knowledge
 
 BROKEN = FAQ.replace("  answer: 传真：+86-10-6513-8795\n", "  answer:\n")  # main.yaml:12 has no answer

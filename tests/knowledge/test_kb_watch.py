@@ -15,7 +15,7 @@ import requests
 from bot import PROJECT_ROOT
 from bot.devkit.wechat_client import WeChatServer, exchange, reply_content
 from bot.infra.config import Config
-from tests.conftest import APP_ID, TOKEN
+from tests.constants import APP_ID, TOKEN
 from tests.kbkit import FAQ, write, write_knowledge
 
 OLD, NEW = "传真：+86-10-6513-8795", "传真：+86-10-6513-0000"

@@ -1,5 +1,4 @@
 """knowledge/menu.yaml: validation, `bot menu push` against the fake API, clicks answered like typed text."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.pushkit)
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,8 +10,7 @@ from bot.knowledge.menu import load_menu
 from bot.staff.chat import WebhookClient
 from bot.staff.cli import cli
 from tests import pushkit as kit
-from tests.conftest import TOKEN
-from tests.pushkit import fake, push_config, push_knowledge  # noqa: F401  (fixtures)
+from tests.constants import TOKEN
 
 MENU_CREATE = "/cgi-bin/menu/create"
 

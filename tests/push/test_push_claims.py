@@ -4,7 +4,6 @@ The ledger tells apart `c:` (claimed, waiting for the send rate's budget: nothin
 only the HTTP request follows). A worker killed, or cut off from Redis, between the two leaves a `c:` claim that
 the next claim of the delivery takes over once it is older than the lease; only `i:` and `?:` are unknown.
 """
-# ruff: noqa: F811  (pytest fixtures imported from tests.pushkit)
 from __future__ import annotations
 
 import dataclasses
@@ -20,7 +19,6 @@ from bot.push.scheduler import run_due, tick, work_burst
 from bot.push.status import article_status
 from bot.push.throttle import Budget
 from tests import pushkit as kit
-from tests.pushkit import fake, push_config, push_knowledge, rt  # noqa: F401  (fixtures)
 
 NEWS = "/cgi-bin/message/custom/send"
 

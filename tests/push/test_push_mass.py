@@ -1,5 +1,4 @@
 """Mass send by topic tag: tags synced, daily quota, clientmsgid idempotency, 45009."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.pushkit)
 from __future__ import annotations
 
 from dataclasses import replace
@@ -9,7 +8,7 @@ from bot.push.followers import request_tag_sync
 from bot.push.mass import ensure_tags
 from bot.push.scheduler import run_due, work_burst
 from bot.push.status import article_status
-from tests.pushkit import fake, openids, push_config, push_knowledge, rt, write_article  # noqa: F401
+from tests.pushkit import openids, write_article
 
 SENDALL = "/cgi-bin/message/mass/sendall"
 

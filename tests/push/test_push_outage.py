@@ -1,12 +1,12 @@
 """WeChat unreachable, refusing or losing answers: nothing is lost, nothing reported sent, nothing sent twice."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.pushkit)
 from __future__ import annotations
 
 from bot.push.channels import send_news
 from bot.push.scheduler import run_due
 from bot.push.status import article_status
 from bot.wechat.api import make_client
-from tests.pushkit import fake, openids, push_config, push_knowledge, rt, subscribe, write_article, wrote  # noqa: F401
+from tests.constants import TOKEN
+from tests.pushkit import openids, subscribe, write_article, wrote
 
 NEWS = "/cgi-bin/message/custom/send"
 SENDALL = "/cgi-bin/message/mass/sendall"
@@ -157,7 +157,6 @@ def test_mass_send_while_wechat_is_unreachable_waits_and_goes_out_once(rt, fake,
 def test_a_pending_delivery_cut_off_by_an_outage_goes_out_when_wechat_is_back(rt, fake, push_knowledge, app):
     from bot.push.scheduler import work_burst
     from bot.staff.chat import WebhookClient
-    from tests.conftest import TOKEN
 
     [who] = openids("oWAKE", 1)
     fake.follow(who, fresh=False)

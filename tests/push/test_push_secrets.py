@@ -4,7 +4,6 @@
 nothing listens on and against the fake with faults injected; every byte they write is searched for the
 AppSecret and for the access_tokens the fake issued.
 """
-# ruff: noqa: F811  (pytest fixtures imported from tests.pushkit)
 from __future__ import annotations
 
 import socket
@@ -14,7 +13,7 @@ from bot import PROJECT_ROOT
 from bot.push.followers import request_tag_sync
 from bot.push.queue import enqueue
 from tests import pushkit as kit
-from tests.pushkit import SECRET, fake, push_config, push_knowledge, rt  # noqa: F401  (fixtures)
+from tests.constants import SECRET
 
 NEWS = "/cgi-bin/message/custom/send"
 

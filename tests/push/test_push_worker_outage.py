@@ -1,5 +1,4 @@
 """`bot worker` rides out a Redis outage: it keeps running, logs no traceback, and delivers once Redis is back."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.pushkit)
 from __future__ import annotations
 
 import signal
@@ -10,7 +9,6 @@ from bot.app import build_push_runtime
 from bot.devkit.processes import RedisProcess, alive, embedded_redis_pid
 from bot.infra.store import Store
 from tests import pushkit as kit
-from tests.pushkit import fake, push_config, push_knowledge  # noqa: F401  (fixtures)
 
 
 def wait_for(condition, *, timeout: float, what: str) -> None:

@@ -1,5 +1,4 @@
 """Real worker processes: SIGKILL in the middle of a fan-out and a restart, and two workers at once."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.pushkit)
 from __future__ import annotations
 
 import os
@@ -10,7 +9,6 @@ from dataclasses import replace
 from bot.app import build_push_runtime
 from bot.push.runtime import Runtime
 from tests import pushkit as kit
-from tests.pushkit import fake, push_config, push_knowledge, rt  # noqa: F401  (fixtures)
 
 NEWS = "/cgi-bin/message/custom/send"
 wait_for, stop, received = kit.wait_for, kit.stop, kit.received

@@ -1,5 +1,4 @@
 """`bot push list|preview|run|resume` and `bot worker --burst` as staff use them: sentences, never tracebacks."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.pushkit)
 from __future__ import annotations
 
 import time
@@ -10,7 +9,6 @@ from click.testing import CliRunner
 from bot.push import runtime as rt_module
 from bot.staff.cli import cli
 from tests import pushkit as kit
-from tests.pushkit import fake, push_config, push_knowledge, rt  # noqa: F401  (fixtures)
 
 NEWS = "/cgi-bin/message/custom/send"
 

@@ -26,7 +26,7 @@ from bot.infra.config import DEMO_TOKEN, Config
 from bot.knowledge import load_knowledge
 from bot.knowledge.texts import Say
 from bot.staff.cli import cli
-from tests.conftest import AES_KEY, APP_ID, TOKEN
+from tests.constants import AES_KEY, APP_ID, TOKEN
 
 
 def chat_over_http(url: str, lines: list[str], *, command: list[str] | None = None,

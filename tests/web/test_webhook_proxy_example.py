@@ -21,7 +21,7 @@ from cryptography.x509.oid import NameOID
 from bot import PROJECT_ROOT
 from bot.devkit.webserve import SlowClients, free_port, start_web, stop_web
 from bot.devkit.wechat_client import WeChatServer, reply_content
-from tests.conftest import AES_KEY, APP_ID, TOKEN
+from tests.constants import AES_KEY, APP_ID, TOKEN
 
 NGINX = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
 

@@ -8,7 +8,7 @@ import requests
 
 from bot.devkit.webserve import SlowClients, free_port, start_web, stop_web
 from bot.devkit.wechat_client import WeChatServer, reply_content
-from tests.conftest import AES_KEY, APP_ID, TOKEN
+from tests.constants import AES_KEY, APP_ID, TOKEN
 
 WORKERS = 2  # small on purpose: the slow clients outnumber every worker and thread three times over
 THREADS = 2

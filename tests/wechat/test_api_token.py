@@ -1,5 +1,4 @@
 """The access_token is shared through Redis and fetched once however many threads or processes need it."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.pushkit)
 from __future__ import annotations
 
 import subprocess
@@ -7,7 +6,7 @@ import sys
 import threading
 
 from bot.wechat.api import make_client
-from tests.pushkit import SECRET, fake, push_config, push_knowledge  # noqa: F401
+from tests.constants import SECRET
 
 TOKEN_PATH = "/cgi-bin/stable_token"
 

@@ -13,7 +13,7 @@ from bot.devkit.wechat_client import Request, WeChatServer, exchange, post, repl
 from bot.followers.subscriptions import topics_of
 from bot.infra.store import Store
 from bot.knowledge.texts import Say
-from tests.conftest import AES_KEY, APP_ID, TOKEN
+from tests.constants import AES_KEY, APP_ID, TOKEN
 
 
 @pytest.fixture

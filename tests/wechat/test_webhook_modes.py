@@ -5,7 +5,7 @@ import pytest
 
 from bot.devkit.wechat_client import WeChatServer, exchange, post, reply_content, reply_fields
 from bot.knowledge.texts import Say
-from tests.conftest import AES_KEY, APP_ID, TOKEN
+from tests.constants import AES_KEY, APP_ID, TOKEN
 
 
 @pytest.fixture

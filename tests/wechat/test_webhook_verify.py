@@ -6,7 +6,7 @@ import time
 import pytest
 
 from bot.devkit.wechat_client import WeChatServer
-from tests.conftest import AES_KEY, APP_ID, TOKEN
+from tests.constants import AES_KEY, APP_ID, TOKEN
 
 
 @pytest.fixture
