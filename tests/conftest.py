@@ -1,5 +1,5 @@
-"""Shared fixtures: a real Redis (embedded, or REDIS_URL when set), configs, the Flask app, WeChat's signed
-client, and the fake WeChat API with a push runtime bound to it."""
+"""Shared fixtures: a real Redis (embedded, or REDIS_URL when set), configs, knowledge, the Flask app, WeChat's
+signed client, the fake WeChat API with a push runtime bound to it, and the `bot` command."""
 from __future__ import annotations
 
 import os
@@ -8,14 +8,20 @@ from pathlib import Path
 
 import pytest
 import redis
+from click.testing import CliRunner
 
 from bot import PROJECT_ROOT
 from bot.app import build_push_runtime
 from bot.devkit.fake_wechat import FakeWeChat
+from bot.devkit.wechat_client import WeChatServer
 from bot.infra.config import Config
 from bot.infra.store import Keys, Store
+from bot.knowledge import load_knowledge
 from bot.push import runtime as rt_module
+from bot.staff.cli import cli
+from tests import pushkit as kit
 from tests.constants import AES_KEY, APP_ID, PUSH_SETTINGS, SECRET, TOKEN
+from tests.kbkit import write_knowledge
 
 
 @pytest.fixture(scope="session")
@@ -53,6 +59,24 @@ def knowledge_dir() -> Path:
     return PROJECT_ROOT / "knowledge"
 
 
+@pytest.fixture(scope="module")
+def real_knowledge():
+    """The real knowledge/ folder loaded, once per test module (matching it is read-only)."""
+    return load_knowledge(PROJECT_ROOT / "knowledge")
+
+
+@pytest.fixture(scope="module")
+def small_knowledge(tmp_path_factory: pytest.TempPathFactory):
+    """The small knowledge of tests/kbkit.py (contact details, JET, Nagano) loaded, once per test module."""
+    return load_knowledge(write_knowledge(tmp_path_factory.mktemp("kb")))
+
+
+@pytest.fixture
+def small_kb(tmp_path: Path) -> Path:
+    """The small knowledge folder of tests/kbkit.py, written in tmp_path for a test that edits or checks it."""
+    return write_knowledge(tmp_path)
+
+
 @pytest.fixture
 def config(tmp_path: Path, knowledge_dir: Path) -> Config:
     return Config(token=TOKEN, app_id=APP_ID, aes_key=AES_KEY, data_dir=tmp_path / "var",
@@ -69,6 +93,12 @@ def app(config: Config, store: Store):
 @pytest.fixture
 def engine(app):
     return app.extensions["clairbot"]
+
+
+@pytest.fixture
+def server() -> WeChatServer:
+    """WeChat's side of the webhook: signs (and in safe mode encrypts) what it sends to the app."""
+    return WeChatServer(TOKEN, APP_ID, AES_KEY)
 
 
 @pytest.fixture
@@ -101,4 +131,19 @@ def rt(push_config: Config, store: Store, fake: FakeWeChat):
     runtime = build_push_runtime(push_config, store=store, clock=fake.now)
     rt_module.bind(runtime)
     yield runtime
+    rt_module.bind(None)
+
+
+@pytest.fixture
+def bot(push_config: Config, redis_url: str, redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch):
+    """Run `bot …` in this process with the environment staff would have (the test Redis, emptied, and the fake)."""
+    for name, value in kit.cli_env(push_config, redis_url).items():
+        monkeypatch.setenv(name, value)
+
+    def run(*args: str, input: str | None = None):
+        result = CliRunner().invoke(cli, list(args), catch_exceptions=False, input=input)
+        rt_module.bind(None)  # the command bound its own runtime for its jobs
+        return result
+
+    yield run
     rt_module.bind(None)

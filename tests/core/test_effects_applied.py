@@ -6,9 +6,8 @@ import redis
 
 from bot.app import effect_appliers
 from bot.core.effects import SESSION_EFFECTS, Effect
-from bot.devkit.wechat_client import WeChatServer, exchange, reply_content
+from bot.devkit.wechat_client import exchange, reply_content
 from bot.infra.store import Store
-from tests.constants import AES_KEY, APP_ID, TOKEN
 
 
 def all_effect_kinds() -> set[type]:
@@ -50,12 +49,11 @@ def counting_store(store: Store, trips: Trips) -> Store:
 
 
 @pytest.fixture
-def counted(config, store):
+def counted(config, store, server):
     from webhooks import create_app
 
     trips = Trips()
     app = create_app(config, store=counting_store(store, trips))
-    server = WeChatServer(TOKEN, APP_ID, AES_KEY)
     client = app.test_client()
     exchange(client, server, server.plaintext(server.text("帮助", openid="o_warm")))  # connect, warm up
 

@@ -10,16 +10,10 @@ import yaml
 from bot.core.effects import PASS, Remember, answer
 from bot.core.paging import TEXT_LIMIT_BYTES, split_text
 from bot.core.replies import TextReply
-from bot.devkit.wechat_client import WeChatServer, exchange, reply_content
+from bot.devkit.wechat_client import exchange, reply_content
 from bot.knowledge.texts import Say
-from tests.constants import AES_KEY, APP_ID, TOKEN
 
 TRICKY = "答案：a]]>b ]]]]> <![CDATA[x]]> &amp; <b>粗</b> ]]"
-
-
-@pytest.fixture
-def server() -> WeChatServer:
-    return WeChatServer(TOKEN, APP_ID, AES_KEY)
 
 
 def answer_with(engine, answers: dict[str, str]) -> None:

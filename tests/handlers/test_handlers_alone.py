@@ -3,22 +3,21 @@ from __future__ import annotations
 
 import pytest
 
-from bot import PROJECT_ROOT
 from bot.core.effects import PASS, ClearSession, Forget, Remember, answer, passing
 from bot.core.engine import run_chain
 from bot.core.reading import read_text
 from bot.core.replies import NO_REPLY, TextReply
 from bot.core.router import Router
 from bot.followers.effects import ForgetFollower, LogUnanswered, Subscribe, Unsubscribe
-from bot.knowledge import load_knowledge
 from bot.knowledge.texts import Say
 from handlers import choices, commands, events, fallback, faq, messages, subscriptions
 from tests import factory
 
 
 @pytest.fixture(scope="module")
-def knowledge():
-    return load_knowledge(PROJECT_ROOT / "knowledge")
+def knowledge(real_knowledge):
+    """The real knowledge (conftest's `real_knowledge`), under the name these tests use."""
+    return real_knowledge
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ gunicorn forks from a --preload master) loads it beside serving; the first reque
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ import pytest
 import requests
 
 from bot import PROJECT_ROOT
+from bot.devkit.webserve import free_port
 from bot.devkit.wechat_client import WeChatServer, exchange, reply_content
 from bot.infra.config import Config
 from tests.constants import APP_ID, TOKEN
@@ -90,12 +90,6 @@ def test_health_says_when_the_watcher_is_stuck(tmp_path: Path) -> None:
         wait_until(lambda: holder.health() == {}, "the watcher to look again")
     finally:
         holder.close()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def post_text(port: int, text: str) -> str:

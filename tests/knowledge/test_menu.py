@@ -4,22 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from bot.knowledge.menu import load_menu
 from bot.staff.chat import WebhookClient
-from bot.staff.cli import cli
-from tests import pushkit as kit
 from tests.constants import TOKEN
 
 MENU_CREATE = "/cgi-bin/menu/create"
-
-
-@pytest.fixture
-def bot(push_config, redis_url, redis_client, monkeypatch):
-    for name, value in kit.cli_env(push_config, redis_url).items():
-        monkeypatch.setenv(name, value)
-    return lambda *args: CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 def test_menu_push_creates_the_menu_from_the_file(bot, fake):

@@ -3,17 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.knowledge import load_knowledge
 from bot.matching import Candidate, Policy, decide
 from bot.matching.normalize import normalize
 from bot.matching.rerank import Signals
 from bot.matching.tokenize import base_forms, lemma
-from tests.kbkit import write_knowledge
-
-
-@pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory):
-    return load_knowledge(write_knowledge(tmp_path_factory.mktemp("kb"))).faq.index
 
 
 @pytest.mark.parametrize(("text", "gone", "kept"), [
@@ -34,8 +27,8 @@ def test_spoken_filler_goes_question_words_stay(text: str, gone: tuple[str, ...]
     ("那个电话号码里面具体应该是多少", ("电话号码", "应该", "是", "多少")),  # long: a run-on
     ("电话号码具体是多少", ("电话号码", "具体", "是", "多少")),  # short: every word may be the point
 ])
-def test_conversational_words_are_dropped(index, text: str, tokens: tuple[str, ...]) -> None:
-    assert index.analyze(text).tokens == tokens
+def test_conversational_words_are_dropped(small_index, text: str, tokens: tuple[str, ...]) -> None:
+    assert small_index.analyze(text).tokens == tokens
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -62,8 +55,8 @@ def test_base_forms_offer_the_synonym_keys() -> None:
     assert "hire" in base_forms("hired") and "attend" in base_forms("attended") and base_forms("jet") == ()
 
 
-def test_english_verb_forms_meet_on_both_sides(index) -> None:
-    assert index.analyze("who organized it").tokens == index.analyze("who organizes it").tokens
+def test_english_verb_forms_meet_on_both_sides(small_index) -> None:
+    assert small_index.analyze("who organized it").tokens == small_index.analyze("who organizes it").tokens
 
 
 def _lone(score: float, explained: float) -> Candidate:
@@ -92,16 +85,16 @@ def test_a_lone_entry_covering_the_message_answers(score: float, explained: floa
     ("JET项目是什么样的", ("jet项目", "是", "什么")),
     ("2019年派遣了几名专家", None),  # 几名 asks how many
 ])
-def test_spoken_question_words(index, text: str, tokens: tuple[str, ...] | None) -> None:
-    got = index.analyze(text).tokens
+def test_spoken_question_words(small_index, text: str, tokens: tuple[str, ...] | None) -> None:
+    got = small_index.analyze(text).tokens
     if tokens is None:
         assert "多少" in got and "几名" not in got, got
     else:
         assert got == tokens
 
 
-def test_which_asks_like_its_chinese_form(index) -> None:
-    assert index.analyze("which phone number").tokens == index.analyze("哪个 phone number").tokens
+def test_which_asks_like_its_chinese_form(small_index) -> None:
+    assert small_index.analyze("which phone number").tokens == small_index.analyze("哪个 phone number").tokens
 
 
 @pytest.mark.parametrize(("word", "pieces"), [
@@ -112,8 +105,8 @@ def test_which_asks_like_its_chinese_form(index) -> None:
     ("个的", []),  # particles only: nothing left
     ("是电话", ["是", "电话"]),  # a light verb glued on: both kept, as the cutter would have cut them
 ])
-def test_glued_particles_come_off_known_words(index, word: str, pieces: list[str] | None) -> None:
-    assert index.tokenizer.split_unknown(word) == pieces
+def test_glued_particles_come_off_known_words(small_index, word: str, pieces: list[str] | None) -> None:
+    assert small_index.tokenizer.split_unknown(word) == pieces
 
 
 @pytest.mark.parametrize(("text", "tokens"), [

@@ -5,17 +5,10 @@ from dataclasses import replace
 
 import pytest
 
-from bot.knowledge import load_knowledge
 from bot.knowledge.texts import Say
 from bot.matching import Candidate, Policy, decide
 from bot.matching.rerank import Signals
 from bot.staff.ask import explain
-from tests.kbkit import write_knowledge
-
-
-@pytest.fixture(scope="module")
-def knowledge(tmp_path_factory: pytest.TempPathFactory):
-    return load_knowledge(write_knowledge(tmp_path_factory.mktemp("kb")))
 
 
 @pytest.mark.parametrize(("text", "entry", "rule"), [
@@ -34,8 +27,8 @@ def knowledge(tmp_path_factory: pytest.TempPathFactory):
     ("長野縣滑雪場推薦一下", "tourism-nagano-ski", "phrasing"),
     ("长叶县有哪些景点", "tourism-nagano", "phrasing"),
 ])
-def test_answers(knowledge, text: str, entry: str, rule: str) -> None:
-    result = explain(text, knowledge)
+def test_answers(small_knowledge, text: str, entry: str, rule: str) -> None:
+    result = explain(text, small_knowledge)
     assert (result["decision"], result["entry"], result["rule"]) == ("answer", entry, rule), result
 
 
@@ -44,29 +37,29 @@ def test_answers(knowledge, text: str, entry: str, rule: str) -> None:
     ("长野", {"tourism-nagano", "tourism-nagano-ski"}),
     ("长野县", {"tourism-nagano", "tourism-nagano-ski"}),
 ])
-def test_short_messages_get_a_list_not_an_accident(knowledge, text: str, offered: set[str]) -> None:
-    result = explain(text, knowledge)
+def test_short_messages_get_a_list_not_an_accident(small_knowledge, text: str, offered: set[str]) -> None:
+    result = explain(text, small_knowledge)
     assert result["decision"] == "suggest" and result["entry"] is None, result
     assert offered <= set(result["suggestions"])
-    assert result["reply"].startswith(knowledge.text(Say.suggest_intro))
+    assert result["reply"].startswith(small_knowledge.text(Say.suggest_intro))
     assert "1. " in result["reply"]
 
 
 @pytest.mark.parametrize("text", ["签证怎么办", "日元汇率", "东京天气怎么样", "今天吃什么", "哈哈哈哈"])
-def test_nothing_close_falls_back(knowledge, text: str) -> None:
-    result = explain(text, knowledge)
+def test_nothing_close_falls_back(small_knowledge, text: str) -> None:
+    result = explain(text, small_knowledge)
     assert (result["decision"], result["entry"], result["handler"]) == ("fallback", None, "fallback"), result
-    assert result["reply"] == knowledge.text(Say.fallback)
+    assert result["reply"] == small_knowledge.text(Say.fallback)
 
 
-def test_an_answer_with_a_link_is_a_news_card(knowledge) -> None:
-    result = explain("长野县有什么好玩的", knowledge)
+def test_an_answer_with_a_link_is_a_news_card(small_knowledge) -> None:
+    result = explain("长野县有什么好玩的", small_knowledge)
     assert result["reply_kind"] == "NewsReply"
     assert "https://www.go-nagano.net/" in result["reply"]
 
 
-def test_the_evidence_is_in_the_result(knowledge) -> None:
-    result = explain("JET项目主要是干嘛的", knowledge)
+def test_the_evidence_is_in_the_result(small_knowledge) -> None:
+    result = explain("JET项目主要是干嘛的", small_knowledge)
     assert result["normalized"] == "jet项目主要是干嘛的"
     assert result["tokens"] == ["jet项目", "主要", "是", "干嘛"]
     assert result["unknown"] == ["主要"]

@@ -31,11 +31,6 @@ def test_chinese_number(numeral: str, value: str | None) -> None:
     assert chinese_number(numeral) == value
 
 
-@pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory):
-    return load_knowledge(write_knowledge(tmp_path_factory.mktemp("kb"))).faq.index
-
-
 @pytest.mark.parametrize(("text", "tokens"), [
     ("JET项目是什么", ("jet项目", "是", "什么")),
     ("JET是啥", ("jet项目", "是", "什么")),  # synonym and question-word form mapped
@@ -49,25 +44,25 @@ def index(tmp_path_factory: pytest.TempPathFactory):
     ("在哪次活动做的", ("在", "哪个", "次", "活动", "做")),
     ("电话号码到哪去查", ("电话号码", "去", "哪里", "查")),
 ])
-def test_tokens(index, text: str, tokens: tuple[str, ...]) -> None:
-    assert index.analyze(text).tokens == tokens
+def test_tokens(small_index, text: str, tokens: tuple[str, ...]) -> None:
+    assert small_index.analyze(text).tokens == tokens
 
 
-def test_question_words_are_not_meaningful_alone(index) -> None:
-    assert index.analyze("电话是多少").meaningful == ("电话",)
+def test_question_words_are_not_meaningful_alone(small_index) -> None:
+    assert small_index.analyze("电话是多少").meaningful == ("电话",)
 
 
 @pytest.mark.parametrize(("typed", "meant"), [("电化号码是多少", "电话号码是多少"),
                                              ("长叶县有什么好玩的", "长野县有什么好玩的")])
-def test_homophone_typos_are_repaired(index, typed: str, meant: str) -> None:
-    analysis = index.analyze(typed)
+def test_homophone_typos_are_repaired(small_index, typed: str, meant: str) -> None:
+    analysis = small_index.analyze(typed)
     assert analysis.repaired is not None
     assert analysis.repaired.normalized == meant
 
 
 @pytest.mark.parametrize("text", ["时间是多少", "电话是多少", "长野县"])
-def test_real_words_are_not_repaired(index, text: str) -> None:
-    assert index.analyze(text).repaired is None
+def test_real_words_are_not_repaired(small_index, text: str) -> None:
+    assert small_index.analyze(text).repaired is None
 
 
 def test_domain_words_do_not_leak_between_versions(tmp_path: Path) -> None:

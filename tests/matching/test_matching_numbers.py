@@ -3,17 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.knowledge import load_knowledge
 from bot.matching.normalize import normalize
 from bot.matching.numbers import NumberTable, number_facts
 from bot.staff.ask import explain
-
-
-@pytest.fixture(scope="module")
-def knowledge():
-    from bot import PROJECT_ROOT
-
-    return load_knowledge(PROJECT_ROOT / "knowledge")
 
 
 @pytest.mark.parametrize(("text", "facts"), [
@@ -75,13 +67,13 @@ def test_agreement(asked: set, entry: int, telling: int, clashes: int) -> None:
     ("2015年研讨会在哪里开的", "seminar-14"),
     ("第2次研讨会在哪个城市举行", "seminar-02"),
 ])
-def test_the_numbered_entry_is_answered(knowledge, text: str, entry: str) -> None:
-    result = explain(text, knowledge)
+def test_the_numbered_entry_is_answered(real_knowledge, text: str, entry: str) -> None:
+    result = explain(text, real_knowledge)
     assert (result["decision"], result["entry"]) == ("answer", entry), result["candidates"]
 
 
-def test_a_clashing_number_is_in_the_trace(knowledge) -> None:
-    result = explain("2007年研讨会的主题", knowledge)
+def test_a_clashing_number_is_in_the_trace(real_knowledge) -> None:
+    result = explain("2007年研讨会的主题", real_knowledge)
     notes = {c["id"]: c.get("notes", "") for c in result["candidates"]}
     assert notes["seminar-06"] == "=2007年"
     assert any(note.startswith("≠2007年") for note in notes.values())

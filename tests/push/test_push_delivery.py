@@ -7,13 +7,9 @@ from bot.push.scheduler import run_due, unfinished
 from bot.push.status import article_status
 from bot.push.window import record_activity
 from tests.constants import TOKEN
-from tests.pushkit import ago, openids, subscribe, write_article, wrote
+from tests.pushkit import ago, ledger_of, openids, subscribe, write_article, wrote
 
 NEWS = "/cgi-bin/message/custom/send"
-
-
-def ledger_of(rt, article_id: str) -> dict[str, str]:
-    return {k.decode(): v.decode() for k, v in rt.redis.hgetall(rt.keys.push_ledger(article_id)).items()}
 
 
 def test_inside_window_sent_outside_pending_unfollowed_dropped(rt, fake, push_knowledge):

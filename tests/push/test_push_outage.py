@@ -6,14 +6,10 @@ from bot.push.scheduler import run_due
 from bot.push.status import article_status
 from bot.wechat.api import make_client
 from tests.constants import TOKEN
-from tests.pushkit import openids, subscribe, write_article, wrote
+from tests.pushkit import ledger_of, openids, subscribe, write_article, wrote
 
 NEWS = "/cgi-bin/message/custom/send"
 SENDALL = "/cgi-bin/message/mass/sendall"
-
-
-def ledger_of(rt, article_id: str) -> dict[str, str]:
-    return {k.decode(): v.decode() for k, v in rt.redis.hgetall(rt.keys.push_ledger(article_id)).items()}
 
 
 def readers(rt, fake, prefix: str, count: int) -> list[str]:

@@ -11,13 +11,6 @@ from bot.infra.store import Store
 from tests import pushkit as kit
 
 
-def wait_for(condition, *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
-
-
 def test_worker_keeps_running_through_a_redis_outage_and_delivers_after_it(tmp_path, fake, push_config,
                                                                            push_knowledge):
     server = RedisProcess(tmp_path)
@@ -28,9 +21,9 @@ def test_worker_keeps_running_through_a_redis_outage_and_delivers_after_it(tmp_p
         worker = subprocess.Popen([*kit.BOT, "worker"], env=kit.cli_env(config, server.url), stdout=out,
                                   stderr=subprocess.STDOUT)
     try:
-        wait_for(lambda: "push worker: queues" in log.read_text(), timeout=60, what="the worker to start")
+        kit.wait_for(lambda: "push worker: queues" in log.read_text(), timeout=60, what="the worker to start")
         server.kill()
-        wait_for(lambda: "Redis" in log.read_text() and "unavailable" in log.read_text(), timeout=30,
+        kit.wait_for(lambda: "Redis" in log.read_text() and "unavailable" in log.read_text(), timeout=30,
                  what="the worker to notice the outage")
         time.sleep(2)
         assert worker.poll() is None, "the worker ended with Redis:\n" + log.read_text()
@@ -42,7 +35,7 @@ def test_worker_keeps_running_through_a_redis_outage_and_delivers_after_it(tmp_p
         kit.subscribe(rt, people, "tourism")
         kit.wrote(rt, fake, *people)
         kit.write_article(push_knowledge, "after-outage", topics=["tourism"])
-        wait_for(lambda: all(fake.news_to(p) for p in people), timeout=90, what="the article after the outage")
+        kit.wait_for(lambda: all(fake.news_to(p) for p in people), timeout=90, what="the article after the outage")
     finally:
         if worker.poll() is None:
             worker.send_signal(signal.SIGTERM)
@@ -63,13 +56,13 @@ def test_sigterm_stops_the_worker_and_its_embedded_redis(tmp_path, fake, push_co
     with log.open("wb") as out:
         worker = subprocess.Popen([*kit.BOT, "worker"], env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        wait_for(lambda: "push worker: queues" in log.read_text(), timeout=60, what="the worker to start")
+        kit.wait_for(lambda: "push worker: queues" in log.read_text(), timeout=60, what="the worker to start")
         pid = embedded_redis_pid(data_dir)
         assert alive(pid)
         time.sleep(1)  # a scheduler look or two: the worker's connections are open
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(30) == 0, log.read_text()
-        wait_for(lambda: not alive(pid), timeout=15, what="the embedded redis-server to stop")
+        kit.wait_for(lambda: not alive(pid), timeout=15, what="the embedded redis-server to stop")
     finally:
         if worker.poll() is None:
             worker.kill()

@@ -6,35 +6,29 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from bot.followers import unanswered
 from bot.staff.cli import cli
-from tests.kbkit import FAQ, write_knowledge
-
-
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    return write_knowledge(tmp_path)
+from tests.kbkit import FAQ
 
 
 def run(*args: str, env: dict[str, str] | None = None):
     return CliRunner().invoke(cli, list(args), env=env or {}, catch_exceptions=False)
 
 
-def test_kb_check_passes_a_good_folder(folder: Path) -> None:
-    result = run("kb", "check", "--dir", str(folder))
+def test_kb_check_passes_a_good_folder(small_kb: Path) -> None:
+    result = run("kb", "check", "--dir", str(small_kb))
     assert result.exit_code == 0, result.output
-    assert result.output.strip().splitlines()[-1].startswith(f"{folder}: 6 FAQ entries, ")
+    assert result.output.strip().splitlines()[-1].startswith(f"{small_kb}: 6 FAQ entries, ")
     assert "0 error(s), 0 warning(s). OK" in result.output
 
 
-def test_kb_check_prints_file_line_problems_and_exits_1(folder: Path) -> None:
+def test_kb_check_prints_file_line_problems_and_exits_1(small_kb: Path) -> None:
     broken = FAQ.replace("  answer: 传真：+86-10-6513-8795\n", "").replace("url: \"https://www.go-nagano.net/\"",
                                                                         "url: www.go-nagano.net")
-    (folder / "faq" / "main.yaml").write_text(broken, encoding="utf-8")
-    result = run("kb", "check", "--dir", str(folder))
+    (small_kb / "faq" / "main.yaml").write_text(broken, encoding="utf-8")
+    result = run("kb", "check", "--dir", str(small_kb))
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert "knowledge/faq/main.yaml:8: error: the entry has no 'answer'" in lines
@@ -54,8 +48,8 @@ def test_kb_check_on_a_missing_folder_is_a_sentence(tmp_path: Path) -> None:
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
-def test_ask_json_is_the_contract(folder: Path) -> None:
-    result = run("ask", "--json", "--dir", str(folder), "你们电话多少")
+def test_ask_json_is_the_contract(small_kb: Path) -> None:
+    result = run("ask", "--json", "--dir", str(small_kb), "你们电话多少")
     assert result.exit_code == 0
     data = json.loads(result.output)
     assert {"reply", "handler", "decision", "entry", "suggestions", "score", "candidates", "normalized",
@@ -65,16 +59,16 @@ def test_ask_json_is_the_contract(folder: Path) -> None:
     assert data["candidates"][0]["id"] == "contact-phone"
 
 
-def test_ask_json_for_a_list_and_a_fallback(folder: Path) -> None:
-    listing = json.loads(run("ask", "--json", "--dir", str(folder), "长野").output)
+def test_ask_json_for_a_list_and_a_fallback(small_kb: Path) -> None:
+    listing = json.loads(run("ask", "--json", "--dir", str(small_kb), "长野").output)
     assert (listing["decision"], listing["entry"]) == ("suggest", None)
     assert set(listing["suggestions"]) == {"tourism-nagano", "tourism-nagano-ski"}
-    fallback = json.loads(run("ask", "--json", "--dir", str(folder), "签证怎么办").output)
+    fallback = json.loads(run("ask", "--json", "--dir", str(small_kb), "签证怎么办").output)
     assert (fallback["decision"], fallback["entry"], fallback["handler"]) == ("fallback", None, "fallback")
 
 
-def test_ask_explains_for_people(folder: Path) -> None:
-    result = run("ask", "--dir", str(folder), "長野縣", "滑雪場推薦")
+def test_ask_explains_for_people(small_kb: Path) -> None:
+    result = run("ask", "--dir", str(small_kb), "長野縣", "滑雪場推薦")
     assert result.exit_code == 0
     out = result.output
     assert "normalized:  长野县 滑雪场推荐" in out
@@ -84,9 +78,9 @@ def test_ask_explains_for_people(folder: Path) -> None:
     assert out.rstrip().endswith("长野县的白马、志贺高原都是著名的滑雪场。")
 
 
-def test_ask_with_broken_knowledge_is_a_sentence(folder: Path) -> None:
-    (folder / "faq" / "main.yaml").write_text("- id: [\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["ask", "--dir", str(folder), "电话"])
+def test_ask_with_broken_knowledge_is_a_sentence(small_kb: Path) -> None:
+    (small_kb / "faq" / "main.yaml").write_text("- id: [\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["ask", "--dir", str(small_kb), "电话"])
     assert result.exit_code == 1
     assert "the knowledge has errors (run `bot kb check`)" in result.output
     assert "knowledge/faq/main.yaml:" in result.output

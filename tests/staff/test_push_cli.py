@@ -3,29 +3,9 @@ from __future__ import annotations
 
 import time
 
-import pytest
-from click.testing import CliRunner
-
-from bot.push import runtime as rt_module
-from bot.staff.cli import cli
 from tests import pushkit as kit
 
 NEWS = "/cgi-bin/message/custom/send"
-
-
-@pytest.fixture
-def bot(push_config, redis_url, monkeypatch):
-    """Run `bot …` in this process with the environment staff would have."""
-    for name, value in kit.cli_env(push_config, redis_url).items():
-        monkeypatch.setenv(name, value)
-
-    def run(*args: str, input: str | None = None):
-        result = CliRunner().invoke(cli, list(args), catch_exceptions=False, input=input)
-        rt_module.bind(None)
-        return result
-
-    yield run
-    rt_module.bind(None)
 
 
 def follower_set(rt, fake, prefix: str, count: int, topic: str = "tourism") -> list[str]:

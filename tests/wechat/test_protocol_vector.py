@@ -33,6 +33,7 @@ QUERY = {"signature": SIGNATURE, "timestamp": TIMESTAMP, "nonce": NONCE, "encryp
 
 @pytest.fixture
 def server() -> WeChatServer:
+    """The vector's own account (its token and gh_ id), in place of the test account of conftest's `server`."""
     return WeChatServer(TOKEN, APP_ID, AES_KEY, account="gh_10f6c3c3ac5a")
 
 

@@ -11,12 +11,7 @@ from bot.core.effects import PASS
 from bot.devkit.wechat_client import Request, WeChatServer, post, reply_content, sha1_signature
 from bot.infra.privacy import hash_openid
 from bot.knowledge.texts import Say
-from tests.constants import AES_KEY, APP_ID, TOKEN
-
-
-@pytest.fixture
-def server() -> WeChatServer:
-    return WeChatServer(TOKEN, APP_ID, AES_KEY)
+from tests.constants import TOKEN
 
 
 @pytest.fixture

@@ -9,16 +9,10 @@ import time
 import pytest
 
 from bot.core.effects import PASS
-from bot.devkit.wechat_client import Request, WeChatServer, exchange, post, reply_content
+from bot.devkit.wechat_client import Request, exchange, post, reply_content
 from bot.followers.subscriptions import topics_of
 from bot.infra.store import Store
 from bot.knowledge.texts import Say
-from tests.constants import AES_KEY, APP_ID, TOKEN
-
-
-@pytest.fixture
-def server() -> WeChatServer:
-    return WeChatServer(TOKEN, APP_ID, AES_KEY)
 
 
 @pytest.fixture

@@ -5,12 +5,7 @@ import pytest
 
 from bot.devkit.wechat_client import WeChatServer, exchange, post, reply_content, reply_fields
 from bot.knowledge.texts import Say
-from tests.constants import AES_KEY, APP_ID, TOKEN
-
-
-@pytest.fixture
-def server() -> WeChatServer:
-    return WeChatServer(TOKEN, APP_ID, AES_KEY)
+from tests.constants import APP_ID, TOKEN
 
 
 def help_text(engine) -> str:

@@ -6,12 +6,7 @@ import time
 import pytest
 
 from bot.devkit.wechat_client import WeChatServer
-from tests.constants import AES_KEY, APP_ID, TOKEN
-
-
-@pytest.fixture
-def server() -> WeChatServer:
-    return WeChatServer(TOKEN, APP_ID, AES_KEY)
+from tests.constants import APP_ID
 
 
 def test_echostr_comes_back_unchanged(app, server):
