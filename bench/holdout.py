@@ -18,12 +18,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.accuracy import Question  # noqa: E402
 from bench.tune_match import evaluate  # noqa: E402
 from bot.knowledge import load_knowledge  # noqa: E402
 from bot.knowledge.faq import index_entry  # noqa: E402
 from bot.matching import FaqIndex  # noqa: E402
 from bot.matching.decide import DEFAULT_POLICY  # noqa: E402
+from bot.staff.evaluation import Question  # noqa: E402
 
 
 def fold_of(text: str, folds: int) -> int:

@@ -24,10 +24,10 @@ sys.path.insert(0, str(ROOT))
 
 from rapidfuzz import fuzz, process, utils  # noqa: E402
 
+from bot.devkit.knowledge_folder import write_knowledge  # noqa: E402
 from bot.knowledge import faq as faq_section  # noqa: E402
 from bot.knowledge import load_knowledge  # noqa: E402
 from bot.matching import decide, normalize  # noqa: E402
-from tests.kbkit import TOPICS  # noqa: E402
 
 FILLERS = ("请问", "你好，", "我想问一下", "", "", "")
 OUT_OF_SCOPE = ("签证怎么办", "日元汇率多少", "东京天气怎么样", "机票多少钱", "哪家酒店好", "明天会下雨吗")
@@ -39,13 +39,10 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def synthetic_knowledge(real, questions: int, folder: Path, rng: random.Random) -> Path:
-    """A knowledge folder of `questions` phrasings (6 per entry) recombined from the real phrasings' words."""
+    """A knowledge folder (under `folder`) of `questions` phrasings (6 per entry) recombined from the real words."""
     index = real.faq.index
     words = [t for d in index.docs for t in d.tokens]
     chars = [c for w in words for c in w if "\u4e00" <= c <= "\u9fff"]
-    (folder / "faq").mkdir(parents=True)
-    (folder / "replies.yaml").write_text((ROOT / "knowledge" / "replies.yaml").read_text("utf-8"), "utf-8")
-    (folder / "topics.yaml").write_text(TOPICS, "utf-8")
     names: set[str] = set()
     lines: list[str] = []
     for n in range(questions // 6):
@@ -61,8 +58,7 @@ def synthetic_knowledge(real, questions: int, folder: Path, rng: random.Random) 
         lines.append(f"- id: synthetic-{n}\n  question: {phrasings[0]}\n  similar:\n")
         lines.extend(f"    - {p}\n" for p in phrasings[1:])
         lines.append(f"  answer: {name}的答案\n  source: general\n")
-    (folder / "faq" / "synthetic.yaml").write_text("".join(lines), "utf-8")
-    return folder
+    return write_knowledge(folder, faq={"synthetic.yaml": "".join(lines)})  # the real replies, two topics
 
 
 def messages(knowledge, count: int, rng: random.Random) -> list[str]:

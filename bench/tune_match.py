@@ -19,22 +19,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.accuracy import Question, load_questions  # noqa: E402
-from bench.oos import load_probes  # noqa: E402
 from bot.knowledge import load_knowledge  # noqa: E402
 from bot.matching.decide import DEFAULT_POLICY, Policy, decide  # noqa: E402
 from bot.matching.index import Candidate  # noqa: E402
 from bot.matching.rerank import Signals, Weights  # noqa: E402
+from bot.staff.evaluation import Question, load_probes, load_questions  # noqa: E402
 
+DATA = ROOT / "tests" / "data"  # the labelled questions and probes
 SIGNALS = [f.name for f in fields(Signals)]  # each has a weight of the same name
 
 
 def collect(index, *, probes: bool = False) -> list[tuple]:
     """Per dev question (and probe): labels, exact hit, word count, (entry id, view, signals) per phrasing."""
     rows = []
-    questions = load_questions("dev")
+    questions = load_questions(DATA / "questions_dev.yaml")
     if probes:
-        questions += [Question(q=q, expect=frozenset(), kind="probe") for q in load_probes()]
+        questions += [Question(q=q, expect=frozenset(), kind="probe") for q in load_probes(DATA / "oos_probes.yaml")]
     for question in questions:
         analysis = index.analyze(question.q)
         docs = [(index.entries[index.docs[d].entry].id, view, sig) for view, d, sig in index.signals(analysis)]

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.devkit.webserve import free_port, stop_web  # noqa: E402
-from bot.devkit.wechat_client import WeChatServer  # noqa: E402  (the independent client of the tests)
+from bot.devkit.wechat_client import WeChatServer  # noqa: E402  (the independent protocol client)
 
 TOKEN = "benchtoken42"
 APP_ID = "wx2c2769f8efd9abc2"

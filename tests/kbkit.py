@@ -1,24 +1,12 @@
 """Small knowledge folders written in tmp_path, for matcher and validation tests."""
 from __future__ import annotations
 
-import os
-import textwrap
 from pathlib import Path
 
-from bot import PROJECT_ROOT
+from bot.devkit import knowledge_folder
+from bot.devkit.knowledge_folder import TOPICS, write
 
-TOPICS = """\
-- id: tourism
-  name: 旅游
-  aliases: [旅行]
-  description: 日本各地的景点
-  tag: 旅游
-- id: jet
-  name: JET项目
-  aliases: [JET]
-  description: JET项目的消息
-  tag: JET
-"""
+__all__ = ["FAQ", "SYNONYMS", "TOPICS", "WORDS", "write", "write_knowledge"]
 
 # A small FAQ shaped like the real one: contact details, JET, tourism.
 FAQ = """\
@@ -81,23 +69,6 @@ JET项目 2000 n
 
 def write_knowledge(root: Path, *, faq: dict[str, str] | None = None, synonyms: str | None = SYNONYMS,
                     words: str | None = WORDS, topics: str | None = TOPICS) -> Path:
-    """A knowledge folder at root/knowledge with the real replies.yaml and the given files."""
-    folder = root / "knowledge"
-    (folder / "faq").mkdir(parents=True, exist_ok=True)
-    (folder / "replies.yaml").write_text((PROJECT_ROOT / "knowledge" / "replies.yaml").read_text("utf-8"), "utf-8")
-    for name, text in (faq if faq is not None else {"main.yaml": FAQ}).items():
-        write(folder / "faq" / name, text)
-    for name, text in (("synonyms.yaml", synonyms), ("words.txt", words), ("topics.yaml", topics)):
-        if text is not None:
-            write(folder / name, text)
-    return folder
-
-
-def write(path: Path, text: str) -> None:
-    """Write a file and make sure its modification time moves (reload detection compares it)."""
-    existed = path.exists()
-    old = path.stat().st_mtime_ns if existed else 0
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    if existed:
-        stamp = max(path.stat().st_mtime_ns, old + 1_000_000)
-        os.utime(path, ns=(stamp, stamp))
+    """A knowledge folder at root/knowledge with the real replies.yaml, this small FAQ and the given files."""
+    return knowledge_folder.write_knowledge(root, faq=faq if faq is not None else {"main.yaml": FAQ},
+                                            synonyms=synonyms, words=words, topics=topics)

@@ -5,22 +5,15 @@ from pathlib import Path
 
 import pytest
 
-from bench.facts import check_fact, entry_pages, flat, found, load_facts
-from bot import PROJECT_ROOT
+from bot.staff.brochure_facts import check_fact, entry_pages, flat, found, load_facts
+from tests.constants import DATA
 
-FACTS = load_facts()
-
-
-@pytest.fixture(scope="module")
-def knowledge():
-    from bot.knowledge import load_knowledge
-
-    return load_knowledge(PROJECT_ROOT / "knowledge")
+FACTS = load_facts(DATA / "brochure_facts.yaml")
 
 
 @pytest.fixture(scope="module")
-def pages(knowledge) -> dict[str, list[str]]:
-    return entry_pages(Path(knowledge.root))
+def pages(real_knowledge) -> dict[str, list[str]]:
+    return entry_pages(Path(real_knowledge.root))
 
 
 def test_facts_file_is_well_formed() -> None:
@@ -38,8 +31,8 @@ def test_matching_of_expected_strings() -> None:
 
 
 @pytest.mark.parametrize("fact", FACTS, ids=[f"{i:03d} {f['fact']}" for i, f in enumerate(FACTS)])
-def test_fact_is_answered_directly(fact: dict, knowledge, pages: dict[str, list[str]]) -> None:
-    check = check_fact(fact, knowledge, pages)
+def test_fact_is_answered_directly(fact: dict, real_knowledge, pages: dict[str, list[str]]) -> None:
+    check = check_fact(fact, real_knowledge, pages)
     result = check.result
     assert result.get("entry"), (f"{fact['ask']!r} was not answered ({result.get('decision')}, "
                                  f"suggestions {result.get('suggestions')}); needed for: {fact['fact']}")

@@ -5,8 +5,9 @@ from collections import Counter
 
 import pytest
 
-from bench.accuracy import DATA, KINDS, Report, evaluate, faq_entries, load_questions, split_of
 from bot import PROJECT_ROOT
+from bot.staff.evaluation import KINDS, Question, Report, evaluate, faq_entries, load_questions, split_of
+from tests.constants import DATA
 
 # Floors on the test split. Issue 3's goals are ≥ 0.95 answered right on the first reply and ≤ 0.02 wrong answers
 # on out-of-scope questions. Measured on 2026-11-28 (python bench/accuracy.py --split test): answered right 0.873,
@@ -22,9 +23,14 @@ KIND_COVERED_MIN = 0.8  # per kind of question (voice run-ons are the weakest: 1
 OPTIONAL_PREFIXES = ("food-",)
 
 
+def split_questions(split: str) -> list[Question]:
+    """The labelled questions of one split (tests/data/questions_<split>.yaml)."""
+    return load_questions(DATA / f"questions_{split}.yaml")
+
+
 @pytest.fixture(scope="module")
-def report() -> Report:
-    return evaluate("test")
+def report(real_knowledge) -> Report:
+    return evaluate(real_knowledge, split_questions("test"), dev=split_questions("dev"), split="test")
 
 
 def _ids(expect: object) -> list[str]:
@@ -48,7 +54,7 @@ def test_question_files_are_well_formed_and_split_by_hash() -> None:
 
 
 def test_question_set_size_and_coverage() -> None:
-    questions = load_questions("dev") + load_questions("test")
+    questions = split_questions("dev") + split_questions("test")
     assert len(questions) >= 360
     assert sum(not q.in_scope for q in questions) >= 70
     assert {q.kind for q in questions} == set(KINDS)
@@ -58,7 +64,7 @@ def test_question_set_size_and_coverage() -> None:
 
 def test_every_labelled_entry_exists_in_the_knowledge() -> None:
     known = {str(e["id"]) for e in faq_entries(PROJECT_ROOT / "knowledge")}
-    labelled = {i for q in load_questions("dev") + load_questions("test") for i in q.expect}
+    labelled = {i for q in split_questions("dev") + split_questions("test") for i in q.expect}
     missing = sorted(i for i in labelled - known if not i.startswith(OPTIONAL_PREFIXES))
     assert missing == [], f"labelled ids with no entry in knowledge/faq: {missing}"
 
@@ -78,7 +84,7 @@ def test_no_similar_phrasing_copies_a_held_out_question() -> None:
     def plain(text: str) -> str:
         return re.sub(r"[\s\W_]+", "", t2s.convert(unicodedata.normalize("NFKC", str(text))).lower())
 
-    held_out = {plain(q.q) for q in load_questions("test")}
+    held_out = {plain(q.q) for q in split_questions("test")}
     copied = [(e["id"], p) for e in faq_entries(PROJECT_ROOT / "knowledge")
               for p in e.get("similar", []) if plain(p) in held_out]
     assert copied == [], f"phrasings that copy test-split questions (remove them): {copied}"
