@@ -1,6 +1,6 @@
 """Soak: the production processes under load while Redis, WeChat and a push worker fail; prints what was lost.
 
-Runs the Procfile's `web` line (gunicorn) and two `bot worker` processes against a redis-server of its own (AOF
+Runs the Procfile's `web` line (waitress) and two `bot worker` processes against a redis-server of its own (AOF
 on, as the README asks for production) and the fake WeChat API. For `--seconds` it sends signed messages from
 `--clients` threads (one in ten is sent twice, as WeChat retries) while, on a fixed schedule:
 
@@ -41,9 +41,9 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.webhook import free_port, wait_for_port  # noqa: E402  (the same helpers as the webhook bench)
 from bot.devkit.fake_wechat import FakeWeChat, Follower  # noqa: E402
 from bot.devkit.processes import RedisProcess  # noqa: E402  (a redis-server it can kill and start again)
+from bot.devkit.webserve import free_port, start_web, stop_web  # noqa: E402  (the Procfile's web line, as tests run it)
 from bot.devkit.wechat_client import WeChatServer  # noqa: E402
 from bot.infra.store import REPROBE_SECONDS, Keys, Store  # noqa: E402
 from bot.knowledge.articles import SHANGHAI  # noqa: E402
@@ -52,18 +52,6 @@ from bot.push.ledger import Ledger  # noqa: E402
 TOKEN, APP_ID, SECRET, PREFIX = "soaktoken", "wx2c2769f8efd9abc2", "soaksecret0123", "soak:"
 QUESTIONS = ["你们电话多少", "JET项目是什么", "北京事务所在哪里", "订阅 旅游", "我的订阅", "福岛有什么好玩的",
              "LGOTP是什么", "研讨会", "帮助", "今天天气怎么样"]
-
-
-def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, sig)
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
-        except ProcessLookupError:
-            pass
 
 
 class Workers:
@@ -93,21 +81,13 @@ class Workers:
         with self.lock:
             proc = self.procs[0]
             if proc is not None:
-                stop(proc, signal.SIGKILL)
+                stop_web(proc, signal.SIGKILL)
 
     def stop_all(self) -> None:
         self.stopping.set()
         for proc in self.procs:
             if proc is not None:
-                stop(proc)
-
-
-def web_command() -> str:
-    """The Procfile's `web` line, as a process manager runs it."""
-    for line in (ROOT / "Procfile").read_text().splitlines():
-        if line.startswith("web:"):
-            return line.split(":", 1)[1].strip()
-    raise SystemExit("the Procfile has no web line")
+                stop_web(proc)
 
 
 def unknown_outcomes(ledger: Ledger, articles: tuple[str, ...]) -> set[str]:
@@ -242,13 +222,8 @@ def main() -> None:
                BOT_DATA_DIR=str(work / "var"), PUSH_RATE=str(args.rate), PUSH_SCHEDULER_INTERVAL="0.5",
                PUSH_BATCH_SIZE="100", PUSH_LEASE_SECONDS="10", PUSH_RETRY_DELAYS="0.2,0.5,1",
                PYTHONPATH=str(ROOT), WEB_CONCURRENCY="2")
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # gunicorn, as in a venv
     web_port = free_port()
-    env["PORT"] = str(web_port)
-    web_log = (work / "web.log").open("ab")
-    web = subprocess.Popen(["bash", "-c", f"exec {web_command()}"], cwd=ROOT, env=env, stdout=web_log,
-                           stderr=web_log, start_new_session=True)
-    wait_for_port(web_port, web, "gunicorn")
+    web = start_web(env, port=web_port, log=work / "web.log", inherit=False)  # the Procfile's web line
     workers = Workers(env, 2, work / "worker.log")
     supervisor = threading.Thread(target=workers.supervise, daemon=True)
     supervisor.start()
@@ -316,7 +291,7 @@ def main() -> None:
     finally:
         load.stopping.set()
         workers.stop_all()
-        stop(web)
+        stop_web(web)
         fake.stop()
         rds.kill()
 

@@ -1,6 +1,6 @@
 """The Procfile's `web` process started as a process manager starts it (a shell, $PORT), and slow HTTP clients.
 
-Used by the slow-client test and by bench/slow_clients.py.
+Used by the slow-client and proxy tests and by bench/slow_clients.py, bench/soak.py and bench/webhook.py.
 """
 from __future__ import annotations
 
@@ -33,17 +33,30 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_web(env: dict[str, str], *, port: int, command: str | None = None) -> subprocess.Popen:
-    """Run `command` (default: the Procfile's web line) through a shell with PORT set, as honcho or foreman do."""
+def start_web(env: dict[str, str], *, port: int, command: str | None = None, log: Path | None = None,
+              inherit: bool = True) -> subprocess.Popen:
+    """Run `command` (default: the Procfile's web line) through a shell with PORT set, as honcho or foreman do.
+
+    `env` goes on top of this process's environment, or is all of it with `inherit=False` (PATH aside); the
+    process's output is appended to `log` when given (a soak's logs), else only its stderr is kept for errors.
+    """
     command = command or procfile_command()
     bin_dir = str(Path(sys.executable).parent)  # the virtualenv's scripts, as on a deployed PATH
-    full_env = {**os.environ, **env, "PORT": str(port), "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}"}
-    proc = subprocess.Popen(["/bin/sh", "-c", f"exec {command}"], cwd=PROJECT_ROOT, env=full_env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    base = {**os.environ, **env} if inherit else dict(env)
+    full_env = {**base, "PORT": str(port), "PATH": f"{bin_dir}:{base.get('PATH', os.environ.get('PATH', ''))}"}
+    out = log.open("ab") if log is not None else None
+    try:
+        proc = subprocess.Popen(["/bin/sh", "-c", f"exec {command}"], cwd=PROJECT_ROOT, env=full_env,
+                                stdout=out or subprocess.DEVNULL, stderr=out or subprocess.PIPE,
+                                start_new_session=True)
+    finally:
+        if out is not None:
+            out.close()  # the child has its own copy
     deadline = time.monotonic() + 120  # a bound on start-up (knowledge index, jieba), not a speed figure
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"web process exited {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
+            said = log.read_bytes() if log is not None else proc.stderr.read()
+            raise RuntimeError(f"web process exited {proc.returncode}: {said.decode(errors='replace')[-2000:]}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return proc
@@ -53,15 +66,17 @@ def start_web(env: dict[str, str], *, port: int, command: str | None = None) -> 
     raise RuntimeError("web process did not start listening")
 
 
-def stop_web(proc: subprocess.Popen) -> None:
-    """Stop the web process and everything it started (gunicorn's workers)."""
+def stop_web(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    """Stop a process started in its own session and all it started (gunicorn's workers): `sig`, SIGKILL after 15 s."""
     if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
         try:
+            os.killpg(proc.pid, sig)
             proc.wait(15)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(5)
+        except ProcessLookupError:
+            pass  # the whole group was gone already
 
 
 class SlowClients:
