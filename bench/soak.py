@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.devkit.fake_wechat import FakeWeChat, Follower  # noqa: E402
 from bot.devkit.processes import RedisProcess  # noqa: E402  (a redis-server it can kill and start again)
-from bot.devkit.webserve import free_port, start_web, stop_web  # noqa: E402  (the Procfile's web line, as tests run it)
+from bot.devkit.webserve import free_port, start_web, stop_web  # noqa: E402  (the Procfile's web line)
 from bot.devkit.wechat_client import WeChatServer  # noqa: E402
 from bot.infra.store import REPROBE_SECONDS, Keys, Store  # noqa: E402
 from bot.knowledge.articles import SHANGHAI  # noqa: E402

@@ -22,6 +22,7 @@ from bot.staff.cli import cli
 from tests import pushkit as kit
 from tests.constants import AES_KEY, APP_ID, PUSH_SETTINGS, SECRET, TOKEN
 from tests.kbkit import write_knowledge
+from webhooks import create_app
 
 
 @pytest.fixture(scope="session")
@@ -85,8 +86,6 @@ def config(tmp_path: Path, knowledge_dir: Path) -> Config:
 
 @pytest.fixture
 def app(config: Config, store: Store):
-    from webhooks import create_app
-
     return create_app(config, store=store)
 
 
