@@ -1,4 +1,4 @@
-"""Helpers for the push tests: articles, followers, the ledger, `bot` subprocesses (the fixtures are in conftest)."""
+"""What the push tests share: articles, followers, the ledger, `bot` subprocesses (the fixtures are in conftest)."""
 from __future__ import annotations
 
 import os

@@ -40,7 +40,7 @@ def flat(text: str) -> str:
 
 @cache
 def flat_pages(texts: tuple[str, ...]) -> str:
-    """The folded text of several pages (cached: the same entry pages are searched for every fact)."""
+    """The folded text of several pages (cached: the same entry pages are read for every fact)."""
     return flat("\n".join(texts))
 
 
