@@ -71,7 +71,7 @@ _converter_lock = threading.Lock()
 _traditional: frozenset[str] | None = None  # every character OpenCC t2s may change; None: always convert
 
 
-def _t2s(text: str) -> str:
+def to_simplified(text: str) -> str:
     """Traditional → simplified with one OpenCC instance per process (built on first use).
 
     Most messages are already simplified: OpenCC (pure Python, ~30 µs) only runs when a character it could
@@ -154,7 +154,7 @@ def _numerals(text: str) -> str:
 def normalize(text: str) -> str:
     """NFKC, lowercase, traditional → simplified, numerals, punctuation and filler phrases removed."""
     text = unicodedata.normalize("NFKC", text or "").lower()
-    text = _t2s(text)
+    text = to_simplified(text)
     text = _PUNCT.sub(" ", text).replace("哪一", "哪")
     for filler in FILLER_PHRASES:
         if filler in text:
