@@ -9,6 +9,7 @@ from bot.core.router import Context
 from bot.knowledge.faq import Faq, FaqEntry
 from bot.knowledge.texts import Say
 from bot.matching import DEFAULT_POLICY, Analysis, Decision, decide
+from bot.matching.fact_kinds import FactKind, fact_kinds
 
 MENU_POLICY = replace(DEFAULT_POLICY, short_tokens=0)
 # Nobody types a question this long; a pasted article is cut here so matching stays cheap.
@@ -34,15 +35,34 @@ def analysis_of(faq: Faq, text: str) -> Analysis:
 
 
 def answer_reply(ctx: Context, entry: FaqEntry) -> Outcome:
-    """The entry's answer: text, or a news card when it has a link; `more` pages wait for 「更多」."""
+    """The entry's answer: text, or a news card when it has a link; `more` pages wait for 「更多」.
+
+    When the follower asked for a kind of fact the answer does not give (a mobile number, a fee…), the reply
+    says so first: an honest gap, never an answer about something else as if it were the one asked for.
+    """
     content = entry.answer
     # The engine splits a long first page and adds the hint; pages left from an earlier answer are dropped.
     pages = Remember("more", list(entry.more)) if entry.more else Forget("more")
     ctx.evidence.entry = entry.id
+    gap = missing_fact(ctx, entry)
+    if gap is not None:
+        ctx.evidence.gap, ctx.evidence.decision = gap.key, "gap"
+        shown = f"{content}\n{entry.link.url}" if entry.link is not None else content
+        return answer(TextReply(ctx.knowledge.text(Say.missing_fact, what=gap.name, answer=shown)), pages)
     if entry.link is not None:
         return answer(NewsReply(title=entry.link.title, description=content, url=entry.link.url,
                                 picurl=entry.link.picurl), pages)
     return answer(TextReply(content), pages)
+
+
+def missing_fact(ctx: Context, entry: FaqEntry) -> FactKind | None:
+    """The kind of fact the follower's words ask for that the entry's whole answer does not give (None: no gap).
+
+    A menu button's text and a number picked from a list ask for nothing: they name the entry itself.
+    """
+    if ctx.text is None or ctx.message.type == "event" or ctx.evidence.rule == "choice":
+        return None
+    return fact_kinds().missing(ctx.text[:MAX_QUESTION_CHARS], "\n".join([entry.answer, *entry.more]))
 
 
 def suggestion_reply(ctx: Context, faq: Faq, entry_ids: list[str]) -> Outcome:

@@ -21,7 +21,7 @@ class Evidence:
     """Why a message got its reply."""
 
     handler: str = ""  # the handler that answered (module name), "error" when one raised
-    decision: str = ""  # answer | suggest | choice_invalid | command | fallback … ("" until a handler decides)
+    decision: str = ""  # answer | gap | suggest | choice_invalid | command | fallback … ("" until one decides)
     rule: str | None = None  # how the answer was found: keyword, phrasing, fuzzy, choice, menu, detail, lone…
     entry: str | None = None  # the entry answered
     score: float = 0.0
@@ -36,6 +36,7 @@ class Evidence:
     menu_key: str | None = None  # the menu button clicked
     choice: int | None = None  # the number picked from a list
     subscription: str | None = None  # the subscription command carried out
+    gap: str | None = None  # the kind of fact asked for that the answer does not give (bot.matching.fact_kinds)
     unanswered: bool = False  # logged for staff
     pending_queued: int = 0  # pending articles woken by this message
 
@@ -69,10 +70,12 @@ class Evidence:
     def summary(self) -> str:
         """handler=… decision=… entry=… for a log line: ids and names only, never the follower's words."""
         outcome = self.outcome
-        entry = self.entry if outcome == "answer" else None
+        entry = self.entry if outcome in ("answer", "gap") else None
         parts = [f"handler={self.handler or '-'}", f"decision={outcome}", f"entry={entry or '-'}"]
         if outcome == "suggest" and self.suggestions:
             parts.append(f"choices={','.join(self.suggestions)}")
+        if self.gap:
+            parts.append(f"gap={self.gap}")
         if self.menu_key:
             parts.append(f"menu={self.menu_key}")
         return " ".join(parts)

@@ -42,6 +42,9 @@ class Say:
     no_more = ReplyText("no_more", "「更多」 when no page is waiting")
     menu_unknown = ReplyText("menu_unknown", "a click on a menu button the knowledge does not know")
     empty_text = ReplyText("empty_text", "a message with no text in it")
+    missing_fact = ReplyText("missing_fact", "the question asks for a kind of fact (a mobile number, a fee, opening "
+                             "hours…) the matched answer does not give: say so, then give the answer",
+                             ("what", "answer"))
     suggest_intro = ReplyText("suggest_intro", "the first line of a 您是想问 list")
     suggest_outro = ReplyText("suggest_outro", "the last line of a 您是想问 list")
     choice_invalid = ReplyText("choice_invalid", "a number outside the list just shown", ("count",))

@@ -62,6 +62,9 @@ def explain(text: str, knowledge: Knowledge, *, session: dict[str, Any] | None =
         result["repaired"] = evidence.repaired
     if evidence.unknown:
         result["unknown"] = list(evidence.unknown)
+    if evidence.gap is not None:
+        result["gap"] = evidence.gap
+        result["gap_entry"] = evidence.entry
     if not result["candidates"]:
         result.update(_evidence(result["text"], knowledge))
     return result

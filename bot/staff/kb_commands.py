@@ -111,6 +111,9 @@ def render_explanation(result: dict) -> str:
         lines.append(f"repaired:    {result['repaired']}  (homophone typo)")
     if result.get("unknown"):
         lines.append(f"unknown:     {' | '.join(result['unknown'])}  (words no entry knows)")
+    if result.get("gap"):
+        lines.append(f"gap:         the question asks for {result['gap']}, which the answer of "
+                     f"{result['gap_entry']} does not give: the reply says so (bot/matching/data/fact_kinds.yaml)")
     rule = f" by {result['rule']}" if result.get("rule") else ""
     target = f" → {result['entry']}" if result.get("entry") else ""
     if result.get("suggestions"):

@@ -103,13 +103,14 @@ def test_a_file_over_the_size_cap_is_refused_with_a_sentence(tmp_path: Path) -> 
     from bot.infra.knowledge_limits import ReadLimits
 
     folder = write_knowledge(tmp_path)
+    cap = (folder / "replies.yaml").stat().st_size + 200  # every other file fits; the padded one does not
     padding = "# " + "很" * 400 + "\n"
-    write(folder / "faq" / "main.yaml", padding * 3 + FAQ)
+    write(folder / "faq" / "main.yaml", padding * (cap // len(padding.encode()) + 1) + FAQ)
     size = (folder / "faq" / "main.yaml").stat().st_size
-    assert (folder / "replies.yaml").stat().st_size < 5000 < size
-    found = errors_of(folder, ReadLimits(max_file_bytes=5000))
-    assert found == [f"knowledge/faq/main.yaml:1: the file is {size:,} bytes, more than the 5,000 a knowledge file "
-                     "may have: split it into smaller files (文件太大，请拆分成几个文件)"]
+    assert (folder / "replies.yaml").stat().st_size < cap < size
+    found = errors_of(folder, ReadLimits(max_file_bytes=cap))
+    assert found == [f"knowledge/faq/main.yaml:1: the file is {size:,} bytes, more than the {cap:,} a knowledge "
+                     "file may have: split it into smaller files (文件太大，请拆分成几个文件)"]
 
 
 def test_the_default_size_cap_refuses_a_file_over_a_megabyte(tmp_path: Path) -> None:
