@@ -30,8 +30,8 @@ class FactKind:
     holds: tuple[re.Pattern[str], ...]
     instead: tuple[str, ...] = ()
 
-    def asked_in(self, normalized_question: str) -> bool:
-        return self.asks.search(normalized_question) is not None
+    def asked_in(self, readable_question: str) -> bool:
+        return self.asks.search(readable_question) is not None
 
     def held_by(self, readable_answer: str) -> bool:
         return any(p.search(readable_answer) for p in self.holds)
@@ -45,7 +45,8 @@ class FactKinds:
 
     def asked(self, question: str) -> list[FactKind]:
         """The kinds the question asks for (a kind another asked kind stands `instead` of is left out)."""
-        text = normalize(question)
+        # As written (Japanese and English forms) and as the matcher reads it (哪一年 → 哪年, fillers gone).
+        text = f"{readable(question)}\n{normalize(question)}"
         found = [k for k in self.kinds if k.asked_in(text)]
         covered = {name for k in found for name in k.instead}
         return [k for k in found if k.key not in covered]
@@ -67,7 +68,7 @@ def readable(text: str) -> str:
 def _asks_pattern(words: list[str]) -> re.Pattern[str]:
     """One pattern for the asking words: CJK and kana words anywhere, Latin words whole."""
     parts = []
-    for word in sorted({normalize(w) or w.lower() for w in words}, key=len, reverse=True):
+    for word in sorted({readable(w) for w in words}, key=len, reverse=True):
         escaped = re.escape(word).replace(r"\ ", r"\s+")
         parts.append(rf"\b{escaped}\b" if word.isascii() else escaped)
     return re.compile("|".join(parts))

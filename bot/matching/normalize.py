@@ -5,6 +5,9 @@ import re
 import threading
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
+
+import yaml
 
 # Said around a question but carrying no meaning; removed from the text before cutting into words.
 FILLER_PHRASES = ("麻烦问一下", "我想问一下", "想请问一下", "我想了解一下", "我想咨询一下", "我想请问", "请问一下",
@@ -65,6 +68,28 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
 _CN_NUMBER = "零〇一二三四五六七八九两十百"
 # Chinese numerals only where they clearly are numbers: 第十八届, 十八届, 二〇一九年, 九月, 十六日.
 _NUMERAL_CONTEXT = re.compile(rf"(第)([{_CN_NUMBER}]+)|([{_CN_NUMBER}]+)(?=届|年度|年|月|日|号|名|位|人)")
+
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HIRAGANA_RUN = re.compile(r"[\u3040-\u309f]+")
+JAPANESE_DATA = Path(__file__).with_name("data") / "japanese.yaml"
+
+
+@lru_cache(maxsize=1)
+def _japanese() -> tuple[re.Pattern[str], dict[str, str], re.Pattern[str]]:
+    """data/japanese.yaml: one pattern for its words (longest forms first), the words, and the droppable runs."""
+    raw = yaml.safe_load(JAPANESE_DATA.read_text(encoding="utf-8")) or {}
+    words = {unicodedata.normalize("NFKC", str(k)).lower(): str(v) for k, v in (raw.get("words") or {}).items()}
+    forms = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+    drop = sorted({str(d) for d in raw.get("drop") or ()}, key=len, reverse=True)
+    return forms, words, re.compile(f"(?:{'|'.join(re.escape(d) for d in drop)})+")
+
+
+def japanese_to_chinese(text: str) -> str:
+    """Text with kana: its Japanese words in the Chinese the matcher reads, particles and endings dropped."""
+    forms, words, droppable = _japanese()
+    text = forms.sub(lambda m: f" {words[m.group(0)]} ", text)
+    return _HIRAGANA_RUN.sub(lambda m: " " if droppable.fullmatch(m.group(0)) else f" {m.group(0)} ", text)
+
 
 _converter = None
 _converter_lock = threading.Lock()
@@ -154,6 +179,8 @@ def _numerals(text: str) -> str:
 def normalize(text: str) -> str:
     """NFKC, lowercase, traditional → simplified, numerals, punctuation and filler phrases removed."""
     text = unicodedata.normalize("NFKC", text or "").lower()
+    if _KANA.search(text):
+        text = japanese_to_chinese(text)
     text = to_simplified(text)
     text = _PUNCT.sub(" ", text).replace("哪一", "哪")
     for filler in FILLER_PHRASES:

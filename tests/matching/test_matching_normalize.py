@@ -70,3 +70,14 @@ def test_domain_words_do_not_leak_between_versions(tmp_path: Path) -> None:
     second = load_knowledge(write_knowledge(tmp_path / "b", words="")).faq.index
     assert "札幌雪祭" in first.analyze("札幌雪祭在哪").tokens
     assert "札幌雪祭" not in second.analyze("札幌雪祭在哪").tokens
+
+
+@pytest.mark.parametrize(("text", "normalized"), [
+    ("CLAIRの海外事務所はいくつありますか", "clair 海外事务所 多少 有"),  # particles dropped, いくつ → 多少
+    ("JETプログラムの参加者は何人ですか", "jet 项目 参加者 多少人"),
+    ("北京事務所の電話番号を教えてください", "北京事务所 电话"),
+    ("わんこそば", "わんこそば"),  # a hiragana word is not a particle: it stays
+    ("北京事务所的电话", "北京事务所的电话"),  # no kana: Chinese is untouched
+])
+def test_japanese_is_read_in_the_matchers_chinese(text, normalized):
+    assert normalize(text) == normalized
