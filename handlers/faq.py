@@ -8,7 +8,8 @@ from bot.core.replies import NewsReply, TextReply
 from bot.core.router import Context
 from bot.knowledge.faq import Faq, FaqEntry
 from bot.knowledge.texts import Say
-from bot.matching import DEFAULT_POLICY, Analysis, Decision, decide
+from bot.matching import DEFAULT_POLICY, Analysis, Decision, Policy, decide
+from bot.matching.clauses import clauses
 from bot.matching.fact_kinds import FactKind, fact_kinds
 
 MENU_POLICY = replace(DEFAULT_POLICY, short_tokens=0)
@@ -94,6 +95,36 @@ def handle(ctx: Context) -> Outcome:
     entry = faq.get(decision.entry_id)
     if decision.kind == "answer" and entry is not None:
         return answer_reply(ctx, entry)
+    named = clause_answers(faq, ctx.text, policy, decision) if decision.kind != "answer" else []
+    if len(named) == 1 and faq.get(named[0]) is not None:
+        ctx.evidence.decided("answer", rule="clause", score=decision.score)
+        return answer_reply(ctx, faq.get(named[0]))
+    if len(named) > 1:
+        ctx.evidence.decided("suggest", rule="clauses", score=decision.score, suggestions=named)
+        return suggestion_reply(ctx, faq, named)
     if decision.kind == "suggest" and decision.choices:
         return suggestion_reply(ctx, faq, list(decision.choices))
     return PASS
+
+
+def clause_answers(faq: Faq, text: str, policy: Policy, whole: Decision) -> list[str]:
+    """The entries the clauses of a long message answer, each clause matched as a message of its own (in the
+    order the follower asked; at most a list's length). Empty for a message of one clause.
+
+    A clause's answer counts only when the whole message ranks that entry among its candidates too: a clause
+    read out of its sentence (怎么办 at the end of a question about a cat) must not speak for the message.
+    """
+    parts = clauses().split(text[:MAX_QUESTION_CHARS])
+    if len(parts) < 2:
+        return []
+    plausible = {c.entry_id for c in whole.candidates}
+    named: list[str] = []
+    for part in parts:
+        analysis = analysis_of(faq, part)
+        if not analysis.meaningful or all(token.isdigit() for token in analysis.meaningful):
+            continue  # a clause of question words only (怎么办, 是什么) names nothing by itself
+        found = decide(faq.index.rank(analysis), n_tokens=len(analysis.tokens), policy=policy,
+                       unknown=faq.index.unknown_share(analysis))
+        if found.kind == "answer" and found.entry_id in plausible and found.entry_id not in named:
+            named.append(found.entry_id)
+    return named[:policy.max_choices]
