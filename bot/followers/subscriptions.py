@@ -44,22 +44,17 @@ def _queue(pipe: Any, store: Store, openid: str, topic_id: str, *, add: bool) ->
 def unsubscribe_all(store: Store, openid: str) -> list[str]:
     """Remove every subscription of the follower; returns the topic ids they had."""
     had = sorted(topics_of(store, openid))
+    _drop_all(store, openid, had)
+    return had
+
+
+def _drop_all(store: Store, openid: str, had: list[str]) -> None:
+    """Remove the follower from each of the topics `had` and drop their own set, in one pipeline."""
     pipe = store.redis.pipeline()
     for topic_id in had:
         pipe.srem(store.keys.topic_subs(topic_id), openid)
     pipe.delete(store.keys.user_topics(openid))
     pipe.execute()
-    return had
-
-
-def queue_topics_read(pipe: Any, store: Store, openid: str) -> None:
-    """Queue the read of the follower's topics on the claim's pipeline (the handlers get them in the Context)."""
-    pipe.smembers(store.keys.user_topics(openid))
-
-
-def topics_from(raw: set[bytes] | None) -> frozenset[str]:
-    """The topic ids as read by `queue_topics_read`."""
-    return frozenset(m.decode() for m in raw or ())
 
 
 def apply_change(effect: Subscribe | Unsubscribe, target: Target, pipe: Any) -> None:
@@ -73,15 +68,9 @@ def apply_forget(_: ForgetFollower, target: Target, pipe: Any) -> Callable[[list
     pipe.smembers(target.store.keys.user_topics(target.openid))
 
     def drop(results: list) -> None:
-        store, openid = target.store, target.openid
-        had = topics_from(results[0])
-        if not had:
-            return
-        unsubscribing = store.redis.pipeline()
-        for topic_id in had:
-            unsubscribing.srem(store.keys.topic_subs(topic_id), openid)
-        unsubscribing.delete(store.keys.user_topics(openid))
-        unsubscribing.execute()
+        had = sorted(m.decode() for m in results[0] or ())
+        if had:
+            _drop_all(target.store, target.openid, had)
 
     return drop
 
