@@ -9,6 +9,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
 
@@ -38,8 +39,22 @@ def dedup_key(store: Store, message: BaseMessage) -> str:
     return store.keys.evt(message.source, str(message.time), f"{event}:{key}" if key else event)
 
 
-# Queues writes on the pipeline that stores the reply; returns what to call with the pipeline's results.
-Writes = Callable[[Any], Callable[[list], None]]
+@dataclass(frozen=True)
+class Writes:
+    """What goes to Redis with the reply: `queue` puts the commands on the reply's pipeline and returns what
+    to call with their results; `atomic` asks for one MULTI/EXEC (the message changes lasting state, or puts
+    an RQ job on the pipeline, which RQ allows only inside a MULTI opened first)."""
+
+    queue: Callable[[Any], Callable[[list], None]]
+    atomic: bool = False
+
+    def pipeline(self, r: Any) -> Any:
+        """A pipeline for these writes on client `r`: plain, or with its MULTI already open."""
+        pipe = r.pipeline(transaction=self.atomic)
+        if self.atomic:
+            pipe.multi()
+        return pipe
+
 # What a first copy produces: the rendered reply, and the writes to send along with it (or None).
 Produce = Callable[[list | None], tuple[str, Writes | None]]
 Read = Callable[[Any], None]
@@ -140,11 +155,9 @@ class ReplyCache:
         """Replace the claim with the rendered reply, for the retries to come, with the caller's writes."""
 
         def write(r: Any) -> None:
-            # One MULTI/EXEC: the reply and every write it causes land together, and RQ can put a job on it.
-            pipe = r.pipeline(transaction=True)
-            pipe.multi()
+            pipe = writes.pipeline(r) if writes is not None else r.pipeline(transaction=False)
             pipe.set(key, rendered.encode(), ex=self.ttl)
-            done = writes(pipe) if writes is not None else None
+            done = writes.queue(pipe) if writes is not None else None
             results = pipe.execute()
             if done is not None:
                 done(results)

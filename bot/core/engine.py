@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from wechatpy.messages import BaseMessage
 
-from bot.core.dedup import Guard, ReplyCache, dedup_key
+from bot.core.dedup import Guard, ReplyCache, Writes, dedup_key
 from bot.core.effects import Applier, Effect, Target
 from bot.core.paging import paginate
 from bot.core.reading import read_text
@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 # A hook run for every message answered (not for one whose handler raised): it queues commands on the pipeline
 # that stores the reply and may return a callback that receives the results of exactly those commands.
 InboundWrite = Callable[[Context, Target, Any], Callable[[list], None] | None]
-Writes = Callable[[Any], Callable[[list], None]]
 
 
 class Renderer(Protocol):
@@ -120,8 +119,8 @@ class Engine:
         if writes is not None:
 
             def send(r: Any) -> None:
-                pipe = r.pipeline(transaction=False)
-                after = writes(pipe)
+                pipe = writes.pipeline(r)
+                after = writes.queue(pipe)
                 after(pipe.execute() if len(pipe) else [])
 
             self.store.safe(send, None)
@@ -168,7 +167,9 @@ class Engine:
 
             return done
 
-        return queue
+        # A message that changes lasting state (subscriptions, the unanswered log, an unfollow) writes it in one
+        # MULTI/EXEC with its reply; a plain answer needs no transaction.
+        return Writes(queue, atomic=bool(handled.effects))
 
     def context(self, message: BaseMessage, *, session: Session, topics: frozenset[str] | None) -> Context:
         """The Context for one message with the current knowledge."""
