@@ -9,57 +9,26 @@ from pathlib import Path
 
 import yaml
 
-# Said around a question but carrying no meaning; removed from the text before cutting into words.
-FILLER_PHRASES = ("麻烦问一下", "我想问一下", "想请问一下", "我想了解一下", "我想咨询一下", "我想请问", "请问一下",
-                  "想问一下", "我想问问", "我想知道", "我想了解", "我想咨询", "打扰一下", "麻烦您", "麻烦你",
-                  "请问", "我想问", "想问", "请教", "咨询一下", "了解一下", "打扰了", "你好", "您好", "谢谢",
-                  "哈喽", "一下", "就是说", "就是", "然后", "其实", "到底", "那么",
-                  # Spoken run-ons: hesitation and hedging around the question (嗯就是我想…但是不知道…).
-                  "但是不知道", "不知道", "但是", "好像", "我听朋友说", "听朋友说", "听别人说", "听人说",
-                  "我听说", "听说", "说实话", "有点好奇", "挺好奇的", "好奇")
+CHINESE_DATA = Path(__file__).with_name("data") / "chinese.yaml"
 
-# Single words dropped after cutting (particles, pronouns). Question words such as 哪里/多少/几/什么时候
-# are deliberately absent: they carry the intent ("你们在哪里办公" is not "你们几点办公").
-STOPWORDS = frozenset("""
-的 了 吗 呢 吧 啊 呀 哦 嘛 么 哈 啦 喔 嗯 哇 呗 咯 嘞 噢 哎 诶 额 呃 请 下 个 就 都 还 又 也 和 与 及 跟 把 被 给
-我 你 您 你们 您们 我们 咱们 贵 这 那 这个 那个 这些 那些 一些 一点 东西 知道 告诉 问 问问 请教 咨询 了解 一个 一般
-the a an of is are am was were be do does did to in on at for you your yours me my i we our us please can could
-would will tell know about want wanna need with and or it its this that there here any some hi hello hey thanks thank
-thing things s t have has had been being get got they them their from by as into also just only very
-不 没 every there explain say his her should shall might must
-""".split())
 
-# Words of spoken run-ons (嗯我想问问就是你们这个公众号平时都会发一些什么内容啊) that carry no intent there; dropped
-# only from long messages, where the question sits among them. A short message keeps them: there they may be
-# the point, and dropping them would let an out-of-scope question look like a known one.
-RUNON_WORDS = frozenset("""
-想 些 真的 具体 看看 回事 一回事 听懂 太 里面 那种 这种 平时 块儿 玩意儿 上去 有人 搞 弄 不会 下周 一 说
-""".split())
-RUNON_MIN_CHARS = 14  # a message this long (normalized, filler phrases removed) is a run-on
+def _general_words() -> dict:
+    """data/chinese.yaml: the general words every knowledge is read with (each list explained there)."""
+    return yaml.safe_load(CHINESE_DATA.read_text(encoding="utf-8"))
 
-# Words that ask the same thing in other ways; mapped before matching so both sides agree.
-QUESTION_WORD_FORMS = {
-    "啥": "什么", "what": "什么", "咋": "怎么", "how": "怎么", "如何": "怎么", "怎样": "怎么",
-    "咋样": "怎么样", "为啥": "为什么", "why": "为什么",
-    "哪儿": "哪里", "哪边": "哪里", "何处": "哪里", "哪": "哪里", "where": "哪里", "who": "谁", "有木有": "有没有",
-    "何时": "什么 时候", "几时": "什么 时候", "啥时候": "什么 时候", "多会儿": "什么 时候", "哪年": "什么 时候",
-    "哪天": "什么 时候", "when": "什么 时候", "几": "多少", "几个": "多少", "多少个": "多少", "几位": "多少",
-    # Question words glued to a counter by jieba (第几届, 哪次, 到哪去): the counter stays, the question word is one.
-    "几届": "多少 届", "哪届": "哪个 届", "几次": "多少 次", "哪次": "哪个 次", "几场": "多少 场", "几天": "多少 天",
-    "几年": "多少 年", "到哪去": "去 哪里", "去哪": "去 哪里", "哪来": "哪里 来", "怎么弄": "怎么 办",
-    "咋弄": "怎么 办",
-    "怎么回事": "怎么", "咋回事": "怎么", "怎么一回事": "怎么", "咋搞": "怎么", "怎么搞": "怎么", "啥玩意儿": "什么",
-    "啥玩意": "什么", "什么样": "什么", "啥样": "什么", "which": "哪个", "几名": "多少 名", "几人": "多少 人",
-    "多少名": "多少 名",
-}
 
-# Question words and light verbs: kept for matching, but not enough alone to say what the question is about.
-QUESTION_WORDS = frozenset("""
-什么 怎么 怎么样 怎样 如何 哪里 在哪里 哪些 哪个 哪年 哪天 哪位 多少 几 几个 几点 几年 几号 几月
-多久 多长 多大 什么时候 为什么 时候 谁 是 有 在 有没有 可以 能 能不能 会 要 需要 怎么办 是不是 叫
-干嘛 干啥 干什么 做什么
-what where when who how which why much many
-""".split())
+_WORDS = _general_words()
+# Said around a question but carrying no meaning; removed before cutting into words, in the file's order.
+FILLER_PHRASES: tuple[str, ...] = tuple(str(w) for w in _WORDS["filler_phrases"])
+# Single words dropped after cutting (question words are not among them: they carry the intent).
+STOPWORDS: frozenset[str] = frozenset(str(w) for w in _WORDS["stopwords"])
+# Dropped only from long messages (run-ons), where they carry no intent.
+RUNON_WORDS: frozenset[str] = frozenset(str(w) for w in _WORDS["runon_words"])
+RUNON_MIN_CHARS: int = int(_WORDS["runon_min_chars"])
+# Other ways of asking the same thing, mapped before matching so both sides agree.
+QUESTION_WORD_FORMS: dict[str, str] = {str(k): str(v) for k, v in _WORDS["question_word_forms"].items()}
+# Kept for matching, but not enough alone to say what a question is about.
+QUESTION_WORDS: frozenset[str] = frozenset(str(w) for w in _WORDS["question_words"])
 
 _PUNCT = re.compile(r"[^\w\s]+|_+")
 _SPACES = re.compile(r"\s+")
