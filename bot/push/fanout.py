@@ -92,7 +92,11 @@ def scan(article_id: str, gen: int) -> None:
 
 
 def deliver_batch(article_id: str, gen: int, openids: list[str]) -> None:
-    """RQ job: claim, send and record the article for each follower of the batch."""
+    """RQ job: claim, send and record the article for each follower of the batch.
+
+    A delivery that went out is marked sent in the round trip of the next claim (Redis runs the mark first),
+    or on its own before anything else waits on I/O: the end of the batch, a look at the lease, a token fetch.
+    """
     rt = rt_module.current()
     article = rt.article(article_id)
     if article is None:
@@ -100,28 +104,46 @@ def deliver_batch(article_id: str, gen: int, openids: list[str]) -> None:
     ledger, throttle = rt.ledger(), Throttle(rt.store, CHANNEL, rt.settings.rate)
     expire_at = ledger_expiry(article, rt.settings)
     held_elsewhere = False
-    for index, openid in enumerate(openids):
-        if index % CHECK_EVERY == 0:
-            touch(rt, article_id)
-            if rt.blocked(CHANNEL):
-                return  # not counted as done: a later generation delivers the rest
-        if not token_ready(rt):
-            return
-        budget = throttle.budget()
-        claim = ledger.claim(article_id, openid, rt.clock(), expire_at=expire_at, budget=budget)
-        if claim.slot == "behind":
-            queue_pending_delivery(rt, openid)
-        held_elsewhere |= claim.slot == "busy"
-        if not claim.send:
-            continue
-        outcome = launch_and_send(rt, claim, article, throttle, budget)
-        if not settle(rt, claim, outcome, was_pending=False):
-            return
+    unmarked: Claim | None = None  # sent, its ledger mark not written yet
+    try:
+        for index, openid in enumerate(openids):
+            if index % CHECK_EVERY == 0 or not getattr(rt.client, "token_in_hand", False):
+                unmarked = mark_sent(rt, unmarked)
+            if index % CHECK_EVERY == 0:
+                touch(rt, article_id)
+                if rt.blocked(CHANNEL):
+                    return  # not counted as done: a later generation delivers the rest
+            if not token_ready(rt):
+                return
+            budget = throttle.budget()
+            claim = ledger.claim(article_id, openid, rt.clock(), expire_at=expire_at, budget=budget,
+                                 sent_before=unmarked)
+            unmarked = None
+            if claim.slot == "behind":
+                queue_pending_delivery(rt, openid)
+            held_elsewhere |= claim.slot == "busy"
+            if not claim.send:
+                continue
+            outcome = launch_and_send(rt, claim, article, throttle, budget)
+            if outcome.kind == "sent":
+                unmarked = claim
+                rt.note_delivered(CHANNEL)
+            elif not settle(rt, claim, outcome, was_pending=False):
+                return
+        unmarked = mark_sent(rt, unmarked)
+    finally:
+        mark_sent(rt, unmarked)
     if held_elsewhere:
         # Another worker's claim (or a dead worker's, not yet past the lease) holds a delivery: the article is
         # not finished until a later generation has seen it sent or taken it over.
         return
     _finish(rt, article_id, gen, "")
+
+
+def mark_sent(rt: rt_module.Runtime, claim: Claim | None) -> None:
+    """Write the sent mark of a delivery still without one (nothing when `claim` is None)."""
+    if claim is not None:
+        rt.ledger().sent(claim)
 
 
 def token_ready(rt: rt_module.Runtime) -> bool:

@@ -104,6 +104,12 @@ class SharedTokenClient(WeChatClient):
         self._seen.token = token
         return token
 
+    @property
+    def token_in_hand(self) -> bool:
+        """True when `access_token` will answer from this process's cache, with no Redis read or fetch."""
+        cached = self._cached
+        return cached is not None and time.time() < cached[1]
+
     # -- the one place that talks to WeChat ----------------------------------------------------------------
     def _send(self, method: str, url: str, **kwargs: object) -> requests.Response:
         """Make the HTTP request; no WeChat answer raises a WeChatCallError (redacted, not chained)."""
