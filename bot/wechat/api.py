@@ -20,6 +20,7 @@ from wechatpy.session.redisstorage import RedisStorage
 from bot.infra.config import DEFAULT_API_BASE, Config
 from bot.infra.store import Store
 from bot.wechat.api_errors import TokenUnavailable, WeChatCallError, http_error, network_error, redact
+from bot.wechat.http_session import WeChatSession
 
 LOCK_TIMEOUT = 30  # seconds a refresher may hold the lock (a token fetch takes well under a second)
 LOCK_WAIT = 35  # seconds a process waits for another's refresh before giving up
@@ -80,6 +81,7 @@ class SharedTokenClient(WeChatClient):
                  clock: Callable[[], float] = time.time) -> None:
         super().__init__(appid, secret, session=RedisStorage(redis_client, prefix=prefix), timeout=timeout,
                          auto_retry=False)  # our _request refreshes, once
+        self._http = WeChatSession()  # wechatpy is pinned: its one requests.Session, with the environment read once
         self._redis = redis_client
         self._lock_key, self._backoff_key = lock_key, backoff_key
         self._failures_key, self._force_key = failures_key, force_key
