@@ -111,6 +111,7 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=100_000)
     parser.add_argument("--small", type=int, default=10_000, help="the smaller run for the memory comparison")
     parser.add_argument("--redis-url", default=None, help="a spare Redis database (it is flushed); never db 0")
+    parser.add_argument("--senders", type=int, default=1, help="PUSH_SENDERS: calls a worker keeps going at once")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-push-"))
@@ -135,7 +136,8 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PUSH_", "WECHAT_", "REDIS_"))}
     env.update(WECHAT_TOKEN="benchtoken", WECHAT_APP_ID=APP_ID, WECHAT_APP_SECRET=SECRET, REDIS_URL=redis_url,
                REDIS_KEY_PREFIX=PREFIX, WECHAT_API_BASE_URL=base_url, KNOWLEDGE_DIR=str(knowledge),
-               PUSH_RATE="0", PUSH_SCHEDULER_INTERVAL="0.2", PUSH_BATCH_SIZE="500", PYTHONPATH=str(ROOT))
+               PUSH_RATE="0", PUSH_SCHEDULER_INTERVAL="0.2", PUSH_BATCH_SIZE="500", PUSH_SENDERS=str(args.senders),
+               PYTHONPATH=str(ROOT))
 
     print(f"populating {args.subscribers:,} + {args.small:,} subscribers …", flush=True)
     populate(client, keys, fake, "tourism", args.subscribers)
@@ -152,7 +154,8 @@ def main() -> None:
 
     one, two, small = results["one"], results["two"], results["small"]
     print()
-    print(f"push fan-out through the fake WeChat API, no rate limit, batch 500 ({os.cpu_count()} cores)")
+    print(f"push fan-out through the fake WeChat API, no rate limit, batch 500, {args.senders} sender(s) per worker "
+          f"({os.cpu_count()} cores)")
     print(f"  1 worker,  {args.subscribers:>7,} subscribers: {one['rate']:7.0f} deliveries/s "
           f"({one['delivered']:,} in {one['elapsed']:.1f} s from start)")
     print(f"  2 workers, {args.subscribers:>7,} subscribers: {two['rate']:7.0f} deliveries/s "

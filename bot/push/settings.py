@@ -15,6 +15,7 @@ class PushSettings:
 
     rate: float = 20.0  # customer-service messages per second, all workers together; 0 = no limit
     batch_size: int = 200  # followers per RQ job
+    senders: int = 1  # calls a worker keeps going at once within a batch (threads); the rate still applies
     mass_daily_quota: int = 1  # successful mass sends a day (a subscription account has 1)
     lease_seconds: int = 120  # a fan-out nobody has touched for this long is started again
     retry_delays: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)  # backoff for -1 / connection errors
@@ -31,7 +32,7 @@ class PushSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> PushSettings:
-        """Read PUSH_RATE, PUSH_BATCH_SIZE, PUSH_MASS_DAILY_QUOTA, PUSH_LEASE_SECONDS, PUSH_RETRY_DELAYS,
+        """Read PUSH_RATE, PUSH_BATCH_SIZE, PUSH_SENDERS, PUSH_MASS_DAILY_QUOTA, PUSH_LEASE_SECONDS, PUSH_RETRY_DELAYS,
         PUSH_PENDING_MAX_DAYS, PUSH_SCHEDULER_INTERVAL, PUSH_OUTAGE_DELAYS, PUSH_MAINTENANCE_INTERVAL."""
         def number(name: str, default: float, kind: type = float, minimum: float = 0) -> float:
             raw = (env.get(name) or "").strip()
@@ -58,6 +59,7 @@ class PushSettings:
         return cls(
             rate=number("PUSH_RATE", cls.rate),
             batch_size=int(number("PUSH_BATCH_SIZE", cls.batch_size, int, 1)),
+            senders=int(number("PUSH_SENDERS", cls.senders, int, 1)),
             mass_daily_quota=int(number("PUSH_MASS_DAILY_QUOTA", cls.mass_daily_quota, int)),
             lease_seconds=int(number("PUSH_LEASE_SECONDS", cls.lease_seconds, int, 1)),
             retry_delays=seconds_list("PUSH_RETRY_DELAYS", cls.retry_delays),

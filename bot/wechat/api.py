@@ -88,6 +88,9 @@ class SharedTokenClient(WeChatClient):
         self._clock = clock  # for the back-off only (tests move it); token lifetimes follow Redis's own clock
         self._seen = threading.local()  # the token this thread last used or found stale
         self._cached: tuple[str, float] | None = None  # (token, until): saves two Redis reads per call
+        # One refresh at a time in this process: threads that waited find the new token, or the back-off a
+        # failed fetch set, instead of each fetching and counting a failure of its own (PUSH_SENDERS threads).
+        self._refreshing = threading.Lock()
 
     @property
     def access_token(self) -> str:
@@ -191,6 +194,10 @@ class SharedTokenClient(WeChatClient):
 
     def _refresh(self, *, rejected: str | None) -> dict:
         """Get a token newer than `rejected` (the one WeChat just refused) or than the one this thread used."""
+        with self._refreshing:
+            return self._refresh_alone(rejected=rejected)
+
+    def _refresh_alone(self, *, rejected: str | None) -> dict:
         stale = rejected or getattr(self._seen, "token", None)
         self._cached = None
         backoff = self._redis.get(self._backoff_key)
