@@ -9,6 +9,7 @@ from bot.infra.env_reader import EnvReader
 VARIABLES: dict[str, tuple[str, float, str]] = {
     "rate": ("PUSH_RATE", 0, "a number of messages per second (0 = no limit)"),
     "batch_size": ("PUSH_BATCH_SIZE", 1, "a whole number of followers per job, 1 or more"),
+    "senders": ("PUSH_SENDERS", 1, "a whole number of calls a worker keeps going at once, 1 or more"),
     "mass_daily_quota": ("PUSH_MASS_DAILY_QUOTA", 0, "a whole number of mass sends a day (0 or more)"),
     "lease_seconds": ("PUSH_LEASE_SECONDS", 1, "a whole number of seconds, 1 or more"),
     "retry_delays": ("PUSH_RETRY_DELAYS", 0, "seconds separated by commas, like 1,2,4,8"),
@@ -25,6 +26,7 @@ class PushSettings:
 
     rate: float = 20.0  # customer-service messages per second, all workers together; 0 = no limit
     batch_size: int = 200  # followers per RQ job
+    senders: int = 1  # calls a worker keeps going at once within a batch (threads); the rate still applies
     mass_daily_quota: int = 1  # successful mass sends a day (a subscription account has 1)
     lease_seconds: int = 120  # a fan-out nobody has touched for this long is started again
     retry_delays: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)  # backoff for -1 / connection errors

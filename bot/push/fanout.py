@@ -10,6 +10,8 @@ sent while that delivery is still owed.
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 
 from bot.infra.privacy import hash_openid
 from bot.knowledge.articles import Article
@@ -25,6 +27,7 @@ CHANNEL = "customer"
 CHECK_EVERY = 50  # deliveries between two looks at the lease and the channel's pause/stop
 LOST = Outcome("lost", message="another worker took the claim over: not this one's to send")
 HELD = Outcome("held", message="no access_token after waiting for the send budget: the claim lapses")
+Hold = Callable[[rt_module.Runtime, Outcome], None]  # pauses or stops the channel after an outcome
 
 # KEYS: state   ARGV: gen, batches (or '' when called by a batch)   → 1 when the article is complete now
 FINISH = """
@@ -93,39 +96,120 @@ def scan(article_id: str, gen: int) -> None:
 
 
 def deliver_batch(article_id: str, gen: int, openids: list[str]) -> None:
-    """RQ job: claim, send and record the article for each follower of the batch."""
+    """RQ job: claim, send and record the article for each follower of the batch.
+
+    PUSH_SENDERS threads share the batch, each delivering one follower at a time as a worker of its own would;
+    when one must stop (the channel is paused or stopped, no token), the others stop after their current call.
+    """
     rt = rt_module.current()
     article = rt.article(article_id)
     if article is None:
         return
-    ledger, throttle = rt.ledger(), Throttle(rt.store, CHANNEL, rt.settings.rate)
-    expire_at = ledger_expiry(article, rt.settings)
-    held_elsewhere = False
-    for index, openid in enumerate(openids):
-        if index % CHECK_EVERY == 0:
-            touch(rt, article_id)
-            if rt.blocked(CHANNEL):
-                return  # not counted as done: a later generation delivers the rest
-        if not token_ready(rt):
-            return
-        budget = throttle.budget()
-        claim = ledger.claim(article_id, openid, rt.clock(), expire_at=expire_at, budget=budget)
-        if claim.slot == "behind":
-            queue_pending_delivery(rt, openid)
-        held_elsewhere |= claim.slot == "busy"
-        if not claim.send:
-            continue
-        outcome = launch_and_send(rt, claim, article, throttle, budget)
-        if not settle(rt, claim, outcome, was_pending=False):
-            return
-    if held_elsewhere:
-        # Another worker's claim (or a dead worker's, not yet past the lease) holds a delivery: the article is
-        # not finished until a later generation has seen it sent or taken it over.
+    batch = Batch(rt, article, openids)
+    senders = max(1, min(rt.settings.senders, len(openids)))
+    if senders == 1:
+        batch.send()
+    else:
+        rt.client  # noqa: B018 (made once, before the threads share it)
+        threads = [threading.Thread(target=batch.send_catching, name=f"push-sender-{n}") for n in range(senders)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if batch.error is not None:
+            raise batch.error
+    if batch.stopped or batch.held_elsewhere:
+        # Stopped: not counted as done, a later generation delivers the rest. Held: another worker's claim (or a
+        # dead worker's, not yet past the lease) holds a delivery; the article is not finished until a later
+        # generation has seen it sent or taken it over.
         return
     _finish(rt, article_id, gen, "")
 
 
-def token_ready(rt: rt_module.Runtime) -> bool:
+class Batch:
+    """One batch of followers, shared by the sender threads of a worker."""
+
+    def __init__(self, rt: rt_module.Runtime, article: Article, openids: list[str]) -> None:
+        self.rt, self.article = rt, article
+        self.ledger, self.throttle = rt.ledger(), Throttle(rt.store, CHANNEL, rt.settings.rate)
+        self.expire_at = ledger_expiry(article, rt.settings)
+        self._next = iter(enumerate(openids))
+        self._lock = threading.Lock()
+        self.stopped = False
+        self.held_elsewhere = False
+        self.error: BaseException | None = None
+        self._held: set[str] = set()  # kinds of hold already applied (later, pause, stop)
+
+    def take(self) -> tuple[int, str] | None:
+        """The next follower to deliver to and its place in the batch, or None when done or stopped."""
+        with self._lock:
+            return None if self.stopped else next(self._next, None)
+
+    def hold_once(self, rt: rt_module.Runtime, outcome: Outcome) -> None:
+        """Pause or stop the channel for the first sender that meets each kind of trouble: the others met the same
+        one, and holding it again would count one outage as several (each one pauses longer)."""
+        with self._lock:
+            first = outcome.kind not in self._held
+            self._held.add(outcome.kind)
+        if first:
+            hold_channel(rt, outcome)
+
+    def send_catching(self) -> None:
+        """`send` in a sender thread: an error stops the batch and is raised again by the job."""
+        try:
+            self.send()
+        except BaseException as exc:
+            self.error, self.stopped = exc, True
+
+    def send(self) -> None:
+        """Deliver followers until the batch is done or must stop.
+
+        A delivery that went out is marked sent in the round trip of this sender's next claim (Redis runs the
+        mark first), or on its own before anything else waits on I/O: the end, a look at the lease, a token fetch.
+        """
+        rt, article_id = self.rt, self.article.id
+        unmarked: Claim | None = None  # sent, its ledger mark not written yet
+        try:
+            for index, openid in iter(self.take, None):
+                if index % CHECK_EVERY == 0 or not getattr(rt.client, "token_in_hand", False):
+                    before, unmarked = unmarked, None  # never written twice, even when the write fails
+                    mark_sent(rt, before)
+                if index % CHECK_EVERY == 0:
+                    touch(rt, article_id)
+                    if rt.blocked(CHANNEL):
+                        self.stopped = True
+                        return
+                if not token_ready(rt, hold=self.hold_once):
+                    self.stopped = True
+                    return
+                budget = self.throttle.budget()
+                before, unmarked = unmarked, None
+                claim = self.ledger.claim(article_id, openid, rt.clock(), expire_at=self.expire_at, budget=budget,
+                                          sent_before=before)
+                if claim.slot == "behind":
+                    queue_pending_delivery(rt, openid)
+                if claim.slot == "busy":
+                    self.held_elsewhere = True
+                if not claim.send:
+                    continue
+                outcome = launch_and_send(rt, claim, self.article, self.throttle, budget, hold=self.hold_once)
+                if outcome.kind == "sent":
+                    unmarked = claim
+                    rt.note_delivered(CHANNEL)
+                elif not settle(rt, claim, outcome, was_pending=False, hold=self.hold_once):
+                    self.stopped = True
+                    return
+        finally:
+            mark_sent(rt, unmarked)
+
+
+def mark_sent(rt: rt_module.Runtime, claim: Claim | None) -> None:
+    """Write the sent mark of a delivery still without one (nothing when `claim` is None)."""
+    if claim is not None:
+        rt.ledger().sent(claim)
+
+
+def token_ready(rt: rt_module.Runtime, *, hold: Hold | None = None) -> bool:
     """Have the access_token in hand before a claim, so that nothing but the HTTP request follows the in-flight
     mark; False (the channel is paused or stopped) when no token can be had now."""
     outcome = call_with_retries(lambda: {"access_token": rt.client.access_token}, rt.settings.retry_delays,
@@ -134,12 +218,12 @@ def token_ready(rt: rt_module.Runtime) -> bool:
         return True
     if outcome.kind not in ("pause", "stop"):  # any other refusal of a token: nothing can go out for now
         outcome = Outcome("later", outcome.errcode, outcome.message, reason=outcome.reason)
-    hold_channel(rt, outcome)
+    (hold or hold_channel)(rt, outcome)
     return False
 
 
 def launch_and_send(rt: rt_module.Runtime, claim: Claim, article: Article, throttle: Throttle,
-                    budget: Budget) -> Outcome:
+                    budget: Budget, *, hold: Hold | None = None) -> Outcome:
     """Wait for the send rate's budget until the claim is in flight, then make the call.
 
     Outcome LOST: another worker took the claim over meanwhile (this one must not call); HELD: no token after
@@ -148,7 +232,7 @@ def launch_and_send(rt: rt_module.Runtime, claim: Claim, article: Article, throt
     ledger = rt.ledger()
     while not claim.in_flight:
         throttle.sleep_past(budget)
-        if not token_ready(rt):  # read again (from the cache, mostly): the wait may have outlived it
+        if not token_ready(rt, hold=hold):  # read again (from the cache, mostly): the wait may have outlived it
             return HELD
         budget = throttle.budget()
         claim = ledger.launch(claim, rt.clock(), budget)
@@ -157,7 +241,8 @@ def launch_and_send(rt: rt_module.Runtime, claim: Claim, article: Article, throt
     return send_news(rt.client, article, claim.openid, rt.settings.retry_delays)
 
 
-def settle(rt: rt_module.Runtime, claim: Claim, outcome: Outcome, *, was_pending: bool) -> bool:
+def settle(rt: rt_module.Runtime, claim: Claim, outcome: Outcome, *, was_pending: bool,
+           hold: Hold | None = None) -> bool:
     """Record a customer-service call's outcome in the ledger; False when the channel must stop for now."""
     ledger = rt.ledger()
     if outcome.kind == "sent":
@@ -182,7 +267,7 @@ def settle(rt: rt_module.Runtime, claim: Claim, outcome: Outcome, *, was_pending
         ledger.release(claim, was_pending=was_pending)
         if outcome.kind == "later" and was_pending:
             wake_later(rt, claim.openid)
-        hold_channel(rt, outcome)
+        (hold or hold_channel)(rt, outcome)
         return False
     return True  # sent, recorded, or LOST (another worker's now)
 

@@ -25,6 +25,9 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, replace
+from typing import Any
+
+from redis.exceptions import NoScriptError
 
 from bot.infra.push_settings import PushSettings
 from bot.infra.store import Store
@@ -246,14 +249,26 @@ class Ledger:
         return Claim(article, openid, slot, state, f"c:{stamp}:{slot}{nonce}" if state == "c" else "")
 
     def claim(self, article: str, openid: str, now: float, *, expire_at: int = 0,
-              budget: Budget = NO_LIMIT) -> Claim:
+              budget: Budget = NO_LIMIT, sent_before: Claim | None = None) -> Claim:
         """Claim a new delivery (or take over a dead claim) and, when `budget` grants a call, put it in flight;
-        when the follower's window is shut or full it goes to their pending list."""
+        when the follower's window is shut or full it goes to their pending list.
+
+        `sent_before`: a delivery just sent, marked sent in the same round trip, ahead of this claim.
+        """
         k, stamp, nonce = self.keys, f"{now:.3f}", f":{secrets.token_hex(4)}"
-        answer = self._claim(keys=[k.push_ledger(article), k.window(openid), k.pending(openid), k.push_state(article),
-                                   budget.key or k.throttle("none", 0)],
-                             args=[openid, stamp, article, *self._windows(), str(expire_at), self._dead_before(now),
-                                   *budget.args, nonce])
+        keys = [k.push_ledger(article), k.window(openid), k.pending(openid), k.push_state(article),
+                budget.key or k.throttle("none", 0)]
+        args = [openid, stamp, article, *self._windows(), str(expire_at), self._dead_before(now), *budget.args, nonce]
+        if sent_before is None:
+            answer = self._claim(keys=keys, args=args)
+        else:
+            pipe = self.redis.pipeline(transaction=False)  # Redis runs them in order: the mark, then the claim
+            self._queue_resolve(pipe, sent_before, "s", "sent")
+            pipe.evalsha(self._claim.sha, len(keys), *keys, *args)  # a pipeline's Script would check SCRIPT EXISTS
+            try:
+                answer = pipe.execute()[-1]
+            except NoScriptError:  # Redis lost its scripts (a restart): the mark is written; claim on its own
+                answer = self._claim(keys=keys, args=args)
         return self._claimed(article, openid, stamp, nonce, answer)
 
     def claim_pending(self, article: str, openid: str, now: float, *, budget: Budget = NO_LIMIT) -> Claim:
@@ -277,8 +292,13 @@ class Ledger:
 
     def _resolve(self, claim: Claim, status: str, counter: str | None, *, refund: bool = False,
                  pending_front: bool = False) -> None:
-        k = self.keys
         pipe = self.redis.pipeline(transaction=False)  # one round trip; Redis runs them in order
+        self._queue_resolve(pipe, claim, status, counter, refund=refund, pending_front=pending_front)
+        pipe.execute()
+
+    def _queue_resolve(self, pipe: Any, claim: Claim, status: str, counter: str | None, *, refund: bool = False,
+                       pending_front: bool = False) -> None:
+        k = self.keys
         if status:
             pipe.hset(k.push_ledger(claim.article), claim.openid, status)
         else:
@@ -291,7 +311,6 @@ class Ledger:
         if pending_front:
             pipe.lrem(k.pending(claim.openid), 0, claim.article)  # listed once, whatever state it left
             pipe.lpush(k.pending(claim.openid), claim.article)
-        pipe.execute()
 
     def sent(self, claim: Claim) -> None:
         self._resolve(claim, "s", "sent")

@@ -61,6 +61,7 @@ class Runtime:
     _outages_cleared: dict[str, float] = field(default_factory=dict, init=False, repr=False)
     _extra_clients: list[redis.Redis] = field(default_factory=list, init=False, repr=False)
     _rq_client: redis.Redis | None = field(default=None, init=False, repr=False)
+    _ledger: Ledger | None = field(default=None, init=False, repr=False)
 
     def keep_closing(self, client: redis.Redis) -> None:
         """Close `client` with this runtime (the connection it was built from)."""
@@ -100,7 +101,11 @@ class Runtime:
         self.store.close()
 
     def ledger(self) -> Ledger:
-        return Ledger(self.store, self.settings)
+        """The delivery ledger on this runtime's store and settings (made once: it registers five scripts)."""
+        ledger = self._ledger
+        if ledger is None or ledger.store is not self.store or ledger.settings is not self.settings:
+            ledger = self._ledger = Ledger(self.store, self.settings)
+        return ledger
 
     def articles(self) -> dict[str, Article]:
         """The articles of the knowledge loaded now (hot reloaded)."""

@@ -20,6 +20,7 @@ from wechatpy.session.redisstorage import RedisStorage
 from bot.infra.config import DEFAULT_API_BASE, Config
 from bot.infra.store import Store
 from bot.wechat.api_errors import TokenUnavailable, WeChatCallError, http_error, network_error, redact
+from bot.wechat.http_session import WeChatSession
 
 LOCK_TIMEOUT = 30  # seconds a refresher may hold the lock (a token fetch takes well under a second)
 LOCK_WAIT = 35  # seconds a process waits for another's refresh before giving up
@@ -80,12 +81,16 @@ class SharedTokenClient(WeChatClient):
                  clock: Callable[[], float] = time.time) -> None:
         super().__init__(appid, secret, session=RedisStorage(redis_client, prefix=prefix), timeout=timeout,
                          auto_retry=False)  # our _request refreshes, once
+        self._http = WeChatSession()  # wechatpy is pinned: its one requests.Session, with the environment read once
         self._redis = redis_client
         self._lock_key, self._backoff_key = lock_key, backoff_key
         self._failures_key, self._force_key = failures_key, force_key
         self._clock = clock  # for the back-off only (tests move it); token lifetimes follow Redis's own clock
         self._seen = threading.local()  # the token this thread last used or found stale
         self._cached: tuple[str, float] | None = None  # (token, until): saves two Redis reads per call
+        # One refresh at a time in this process: threads that waited find the new token, or the back-off a
+        # failed fetch set, instead of each fetching and counting a failure of its own (PUSH_SENDERS threads).
+        self._refreshing = threading.Lock()
 
     @property
     def access_token(self) -> str:
@@ -103,6 +108,12 @@ class SharedTokenClient(WeChatClient):
             self._cached = (token, min(time.time() + CACHE_SECONDS, expires_at - TOKEN_MARGIN))
         self._seen.token = token
         return token
+
+    @property
+    def token_in_hand(self) -> bool:
+        """True when `access_token` will answer from this process's cache, with no Redis read or fetch."""
+        cached = self._cached
+        return cached is not None and time.time() < cached[1]
 
     # -- the one place that talks to WeChat ----------------------------------------------------------------
     def _send(self, method: str, url: str, **kwargs: object) -> requests.Response:
@@ -183,6 +194,10 @@ class SharedTokenClient(WeChatClient):
 
     def _refresh(self, *, rejected: str | None) -> dict:
         """Get a token newer than `rejected` (the one WeChat just refused) or than the one this thread used."""
+        with self._refreshing:
+            return self._refresh_alone(rejected=rejected)
+
+    def _refresh_alone(self, *, rejected: str | None) -> dict:
         stale = rejected or getattr(self._seen, "token", None)
         self._cached = None
         backoff = self._redis.get(self._backoff_key)

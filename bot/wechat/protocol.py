@@ -1,7 +1,8 @@
 """The WeChat protocol edge: signatures, replay window, safe XML, crypto, rendering.
 
-wechatpy does the parsing, crypto and reply templates; this module covers its gaps: constant-time
-signature checks, a timestamp window, hostile XML refused before any parser expands it, `]]>` escaped in
+wechatpy does the crypto, message classes and reply templates; this module covers its gaps: constant-time
+signature checks, a timestamp window, hostile XML refused before any parser expands it, each document parsed
+once (by the safe parser: `bot.wechat.messages` builds the wechatpy message from that tree), `]]>` escaped in
 CDATA. (Long text is paged before it gets here: `bot.core.paging`.)
 """
 from __future__ import annotations
@@ -11,11 +12,10 @@ import hmac
 import re
 import time
 from dataclasses import dataclass
-from xml.etree.ElementTree import ParseError
+from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
-from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.messages import BaseMessage
@@ -23,6 +23,7 @@ from wechatpy.replies import ArticlesReply
 from wechatpy.replies import TextReply as WxTextReply
 
 from bot.core.replies import NewsReply, NoReply, Reply, TextReply
+from bot.wechat.messages import message_from_tree
 
 _DECL = re.compile(rb"<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST)", re.IGNORECASE)
 
@@ -58,6 +59,11 @@ def check_signature(token: str, args: dict[str, str], *, window: int, now: float
 
 def parse_xml_safely(body: bytes) -> dict[str, str]:
     """Check `body` is UTF-8, declaration-free XML with an <xml> root; return its top-level fields."""
+    return fields_of(parse_xml_tree(body))
+
+
+def parse_xml_tree(body: bytes) -> Element:
+    """The <xml> root of `body`, which must be UTF-8 and free of DTD and entity declarations (else BadRequest)."""
     try:
         body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -70,6 +76,11 @@ def parse_xml_safely(body: bytes) -> dict[str, str]:
         raise BadRequest(f"malformed XML: {exc}") from exc
     if root.tag != "xml":
         raise BadRequest("root element is not <xml>")
+    return root
+
+
+def fields_of(root: Element) -> dict[str, str]:
+    """The top-level fields of a parsed message, as sent (text not stripped)."""
     return {child.tag: (child.text or "") for child in root}
 
 
@@ -102,7 +113,8 @@ class Edge:
     def inbound(self, args: dict[str, str], body: bytes) -> Inbound:
         """Verify and open a POST body, in plaintext, compatible or safe mode."""
         check_signature(self.token, args, window=self.replay_window)
-        fields = parse_xml_safely(body)
+        root = parse_xml_tree(body)
+        fields = fields_of(root)
         encrypted = args.get("encrypt_type", "").lower() == "aes" or ("Encrypt" in fields and "MsgType" not in fields)
         # In safe mode WeChat never sends plaintext: one is forged from a captured URL (its signature does not
         # cover the body). In plaintext mode it never sends an encrypted one.
@@ -110,7 +122,6 @@ class Edge:
             raise Forbidden("plaintext message refused: WECHAT_MESSAGE_MODE is safe")
         if self.mode == "plaintext" and encrypted:
             raise Forbidden("encrypted message refused: WECHAT_MESSAGE_MODE is plaintext")
-        xml = body.decode("utf-8")
         if encrypted:
             if self.crypto is None:
                 raise BadRequest("encrypted message but WECHAT_ENCODING_AES_KEY is not configured")
@@ -118,19 +129,23 @@ class Edge:
             if not envelope:
                 raise BadRequest("encrypted mode without <Encrypt>")
             check_signature(self.token, args, window=self.replay_window, extra=envelope, field="msg_signature")
-            try:
-                xml = self.crypto.decrypt_message(xml, args["msg_signature"], args["timestamp"], args["nonce"])
+            try:  # given the envelope's fields, wechatpy does not parse the body again
+                xml = self.crypto.decrypt_message({"Encrypt": envelope.strip()}, args["msg_signature"],
+                                                  args["timestamp"], args["nonce"])
             except (InvalidSignatureException, InvalidAppIdException) as exc:
                 raise Forbidden(f"decryption refused: {type(exc).__name__}") from exc
             except Exception as exc:  # bad base64, bad padding, short payload: all the sender's fault
                 raise BadRequest(f"cannot decrypt: {type(exc).__name__}") from exc
-            fields = parse_xml_safely(xml.encode("utf-8"))
+            root = parse_xml_tree(xml.encode("utf-8"))
+            fields = fields_of(root)
+        else:
+            xml = body.decode("utf-8")
         if not fields.get("MsgType") or not fields.get("FromUserName"):
             raise BadRequest("MsgType or FromUserName missing")
         if args.get("openid") and args["openid"] != fields["FromUserName"]:
             raise Forbidden("openid in the URL is not the message's FromUserName")
         try:
-            message = parse_message(xml)
+            message = message_from_tree(root)
         except Exception as exc:
             raise BadRequest(f"unparseable message: {type(exc).__name__}") from exc
         return Inbound(message=message, xml=xml, encrypted=encrypted, fields=fields)
