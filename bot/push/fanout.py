@@ -193,6 +193,8 @@ class Batch:
                 if not claim.send:
                     continue
                 outcome = launch_and_send(rt, claim, self.article, self.throttle, budget, hold=self.hold_once)
+                if outcome.kind in STOPPING:
+                    self.stopped = True  # at once, before the Redis work of settling: the others take no one more
                 if outcome.kind == "sent":
                     unmarked = claim
                     rt.note_delivered(CHANNEL)
@@ -201,6 +203,10 @@ class Batch:
                     return
         finally:
             mark_sent(rt, unmarked)
+
+
+# The outcomes after which a batch delivers to no one more (settle holds the channel or leaves the claim).
+STOPPING = frozenset({"held", "later", "pause", "stop"})
 
 
 def mark_sent(rt: rt_module.Runtime, claim: Claim | None) -> None:

@@ -1,5 +1,4 @@
 """Several sender threads in one worker (PUSH_SENDERS): each follower once, the same stops, pauses and limits."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.pushkit)
 from __future__ import annotations
 
 import dataclasses
@@ -11,7 +10,7 @@ import pytest
 
 from bot.push.scheduler import run_due
 from bot.push.status import article_status
-from tests.pushkit import fake, openids, push_config, push_knowledge, rt, subscribe, write_article, wrote  # noqa: F401
+from tests.pushkit import ledger_of, openids, subscribe, write_article, wrote
 
 NEWS = "/cgi-bin/message/custom/send"
 
@@ -21,10 +20,6 @@ def senders(rt):
     """The test's runtime with four sender threads per batch, and the names of the threads that sent."""
     rt.settings = dataclasses.replace(rt.settings, senders=4)
     return rt
-
-
-def ledger_of(rt, article_id: str) -> dict[str, str]:
-    return {k.decode(): v.decode() for k, v in rt.redis.hgetall(rt.keys.push_ledger(article_id)).items()}
 
 
 def readers(rt, fake, prefix: str, count: int) -> list[str]:
