@@ -97,3 +97,12 @@ def received(fake: FakeWeChat, people: list[str]) -> Counter:
 def ledger_of(rt: Runtime, article_id: str) -> dict[str, str]:
     """The article's ledger entries, openid → value."""
     return {k.decode(): v.decode() for k, v in rt.redis.hgetall(rt.keys.push_ledger(article_id)).items()}
+
+
+def readers(rt: Runtime, fake, prefix: str, count: int) -> list[str]:
+    """`count` followers who follow the account, subscribed to tourism, who wrote recently (window open)."""
+    people = openids(prefix, count)
+    fake.follow(*people, fresh=False)
+    subscribe(rt, people, "tourism")
+    wrote(rt, fake, *people)
+    return people

@@ -6,18 +6,10 @@ from bot.push.scheduler import run_due
 from bot.push.status import article_status
 from bot.wechat.api import make_client
 from tests.constants import TOKEN
-from tests.pushkit import ledger_of, openids, subscribe, write_article, wrote
+from tests.pushkit import ledger_of, openids, readers, subscribe, write_article
 
 NEWS = "/cgi-bin/message/custom/send"
 SENDALL = "/cgi-bin/message/mass/sendall"
-
-
-def readers(rt, fake, prefix: str, count: int) -> list[str]:
-    people = openids(prefix, count)
-    fake.follow(*people, fresh=False)
-    subscribe(rt, people, "tourism")
-    wrote(rt, fake, *people)
-    return people
 
 
 def pause_seconds(rt, channel: str = "customer") -> float:

@@ -10,7 +10,7 @@ import pytest
 
 from bot.push.scheduler import run_due
 from bot.push.status import article_status
-from tests.pushkit import ledger_of, openids, subscribe, write_article, wrote
+from tests.pushkit import ledger_of, readers, write_article
 
 NEWS = "/cgi-bin/message/custom/send"
 
@@ -20,14 +20,6 @@ def senders(rt):
     """The test's runtime with four sender threads per batch, and the names of the threads that sent."""
     rt.settings = dataclasses.replace(rt.settings, senders=4)
     return rt
-
-
-def readers(rt, fake, prefix: str, count: int) -> list[str]:
-    people = openids(prefix, count)
-    fake.follow(*people, fresh=False)
-    subscribe(rt, people, "tourism")
-    wrote(rt, fake, *people)
-    return people
 
 
 def test_every_follower_once_and_the_article_sent(senders, fake, push_knowledge):
