@@ -79,11 +79,7 @@ class Engine:
         done: list[Handled] = []
 
         def produce(prefetched: list | None) -> tuple[str, Writes | None]:
-            if prefetched is None:  # Redis is down: answer without session or subscriptions
-                handled = self.handle(message, session=Session(openid), topics=None)
-            else:
-                handled = self.handle(message, session=Session.from_hash(openid, prefetched[0]),
-                                      topics=frozenset(m.decode() for m in prefetched[1]))
+            handled = self.handle_read(message, prefetched)
             done.append(handled)
             return self.edge.render(handled.reply, message), self.writes_for(handled)
 
@@ -109,12 +105,7 @@ class Engine:
             pipe.smembers(keys.user_topics(openid))
             return pipe.execute()
 
-        got = self.store.safe(read, None) if self.store.usable() else None
-        if got is None:
-            handled = self.handle(message, session=Session(openid), topics=None)
-        else:
-            handled = self.handle(message, session=Session.from_hash(openid, got[0]),
-                                  topics=frozenset(m.decode() for m in got[1]))
+        handled = self.handle_read(message, self.store.safe(read, None) if self.store.usable() else None)
         writes = self.writes_for(handled)
         if writes is not None:
 
@@ -125,6 +116,15 @@ class Engine:
 
             self.store.safe(send, None)
         return handled
+
+    def handle_read(self, message: BaseMessage, read: list | None) -> Handled:
+        """Handle `message` given what was read for it: [session hash, topic set], or None (Redis is down: no
+        session, and the subscription commands say they are unavailable)."""
+        openid = str(message.source)
+        if read is None:
+            return self.handle(message, session=Session(openid), topics=None)
+        return self.handle(message, session=Session.from_hash(openid, read[0]),
+                           topics=frozenset(m.decode() for m in read[1]))
 
     def handle(self, message: BaseMessage, *, session: Session, topics: frozenset[str] | None) -> Handled:
         """The text step, the handler chain, the session effects and pagination; never an exception."""
