@@ -14,9 +14,9 @@ from functools import cache
 from pathlib import Path
 
 import yaml
-from opencc import OpenCC
 
 from bot.knowledge import Knowledge
+from bot.matching.normalize import to_simplified
 from bot.staff.ask import explain
 
 SEPARATORS = re.compile(r"[\s·・\-–—~～〜,，、]")
@@ -28,14 +28,9 @@ def load_facts(path: Path) -> list[dict]:
     return yaml.safe_load(path.read_text(encoding="utf-8")) or []
 
 
-@cache
-def _t2s() -> OpenCC:
-    return OpenCC("t2s")  # built once: reading its dictionaries is slower than a whole check
-
-
 def flat(text: str) -> str:
     """Case, width, traditional characters, whitespace and separators folded away."""
-    return SEPARATORS.sub("", _t2s().convert(unicodedata.normalize("NFKC", text).lower()))
+    return SEPARATORS.sub("", to_simplified(unicodedata.normalize("NFKC", text).lower()))
 
 
 @cache
