@@ -53,6 +53,13 @@ def _japanese() -> tuple[re.Pattern[str], dict[str, str], re.Pattern[str]]:
     return forms, words, re.compile(f"(?:{'|'.join(re.escape(d) for d in drop)})+")
 
 
+@lru_cache(maxsize=1)
+def kanji_table() -> dict[int, str]:
+    """data/japanese.yaml's `kanji`: Japanese-only character forms → simplified Chinese, for str.translate."""
+    raw = yaml.safe_load(JAPANESE_DATA.read_text(encoding="utf-8")) or {}
+    return {ord(str(k)): str(v) for k, v in (raw.get("kanji") or {}).items() if len(str(k)) == 1}
+
+
 def japanese_to_chinese(text: str) -> str:
     """Text with kana: its Japanese words in the Chinese the matcher reads, particles and endings dropped."""
     forms, words, droppable = _japanese()
@@ -150,7 +157,7 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text or "").lower()
     if _KANA.search(text):
         text = japanese_to_chinese(text)
-    text = to_simplified(text)
+    text = to_simplified(text.translate(kanji_table()))
     text = _PUNCT.sub(" ", text).replace("哪一", "哪")
     for filler in FILLER_PHRASES:
         if filler in text:

@@ -145,7 +145,7 @@ class DomainTokenizer:
                                     f" {self.synonyms[phrase]} ", normalized)
         dropped = RUNON_DROPPED if len(normalized) - normalized.count(" ") >= RUNON_MIN_CHARS else STOPWORDS
         words = []
-        for raw in _rejoin_latin(self._jieba.lcut(normalized)):
+        for raw in rejoin_kana(_rejoin_latin(self._jieba.lcut(normalized))):
             word = raw.strip()
             if not word:
                 continue
@@ -175,6 +175,26 @@ class DomainTokenizer:
         meaningful = tuple(t for t in tokens if t not in QUESTION_WORDS)
         return Analysis(text=text, normalized=_SPACE.sub(" ", normalized).strip(), tokens=tokens,
                         meaningful=meaningful, repairs=repairs)
+
+
+_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]+")  # hiragana, katakana (ー too), half-width
+_HIRAGANA_ONLY = re.compile(r"[\u3040-\u309f]+")
+
+
+def rejoin_kana(pieces: list[str]) -> list[str]:
+    """jieba cuts kana one character at a time (セミナー → セ/ミ/ナ/ー): glue each run back into one word, and drop
+    runs of hiragana alone, which are Japanese grammar (particles, verb endings: かれていますか), not content.
+    normalize() has already turned the Japanese words it knows into Chinese (bot/matching/data/japanese.yaml)."""
+    out: list[str] = []
+    glued = False
+    for piece in pieces:
+        kana = bool(_KANA.fullmatch(piece))
+        if kana and glued:
+            out[-1] += piece
+        else:
+            out.append(piece)
+        glued = kana
+    return [p for p in out if not _HIRAGANA_ONLY.fullmatch(p)]
 
 
 def _rejoin_latin(pieces: list[str]) -> list[str]:
