@@ -36,6 +36,7 @@ class Evidence:
     menu_key: str | None = None  # the menu button clicked
     choice: int | None = None  # the number picked from a list
     subscription: str | None = None  # the subscription command carried out
+    model: str = ""  # which calibrated model decided: semantic | lexical ("exact" when an exact rule answered)
     gap: str | None = None  # the kind of fact asked for that the answer does not give (bot.matching.fact_kinds)
     unanswered: bool = False  # logged for staff
     pending_queued: int = 0  # pending articles woken by this message
@@ -50,6 +51,7 @@ class Evidence:
         self.score = round(decision.score, 4)
         self.suggestions = list(decision.choices)
         self.candidates = list(decision.candidates)
+        self.model = decision.model
         self.repaired = analysis.repaired.normalized if analysis.repaired is not None else None
 
     def decided(self, decision: str, *, rule: str | None = None, score: float = 0.0, entry: str | None = None,
@@ -83,5 +85,6 @@ class Evidence:
 
 def candidate_fields(candidate: Candidate) -> dict[str, Any]:
     """A candidate as `bot ask` prints it (JSON)."""
-    return {"id": candidate.entry_id, "question": candidate.question, "score": candidate.score,
+    return {"id": candidate.entry_id, "question": candidate.question, "probability": candidate.probability,
+            "score": candidate.score, **({"semantic": candidate.semantic} if candidate.semantic is not None else {}),
             "phrasing": candidate.phrasing, **({"notes": candidate.notes} if candidate.notes else {})}

@@ -15,6 +15,7 @@ from bot.knowledge.limits import active_limits
 from bot.knowledge.marked_yaml import read_marked
 from bot.knowledge.problems import Problem
 from bot.matching import FaqIndex, IndexEntry, Lexicon, Phrasing, normalize
+from bot.matching.encoder import shared_vectors
 from bot.matching.phrasings import Conflict
 
 __all__ = ["Faq", "FaqEntry", "Link", "load_faq"]
@@ -138,7 +139,7 @@ def build_index(entries: list[FaqEntry], lexicon: Lexicon) -> FaqIndex:
         if key in _BUILT:
             _BUILT.move_to_end(key)
             return _BUILT[key]
-    index = FaqIndex.build(wanted, lexicon)
+    index = FaqIndex.build(wanted, lexicon, vectors=shared_vectors())
     with _BUILT_LOCK:
         _BUILT[key] = index
         while len(_BUILT) > _KEEP:

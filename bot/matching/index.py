@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
 
+from bot.matching.encoder import PhrasingVectors
 from bot.matching.normalize import normalize
 from bot.matching.numbers import NumberTable, number_facts
 from bot.matching.phrasings import Conflict, ConflictFinder, IndexEntry, Phrasing
 from bot.matching.rerank import Doc, QueryView, Signals, Weights, fuzzy_text, signals, sound_of
+from bot.matching.semantic import SemanticIndex
 from bot.matching.terms import TermIndex, char_pairs
 from bot.matching.tokenize import Analysis, DomainTokenizer, Lexicon
 
@@ -32,6 +34,8 @@ class Candidate:
     phrasing: str
     signals: Signals
     notes: str = ""  # constraints that moved the score (numbers: =2届 matched, ≠2019年 clashed)
+    semantic: float | None = None  # cosine to the entry's nearest phrasing (None: the encoder did not run)
+    probability: float = 0.0  # the calibrated probability that this entry answers the message
 
 
 @dataclass(frozen=True)
@@ -63,10 +67,13 @@ class FaqIndex:
     vocabulary: frozenset[str]  # every word some entry knows
     conflicts: list[Conflict] = field(default_factory=list)
     weights: Weights = field(default_factory=Weights)
+    semantic: SemanticIndex | None = None  # the phrasings' sentence vectors (None: lexical matching only)
 
     @classmethod
-    def build(cls, entries: Iterable[IndexEntry], lexicon: Lexicon, *, weights: Weights | None = None) -> FaqIndex:
-        """Cut every phrasing and answer once, fill the inverted indexes, find conflicting phrasings."""
+    def build(cls, entries: Iterable[IndexEntry], lexicon: Lexicon, *, weights: Weights | None = None,
+              vectors: PhrasingVectors | None = None) -> FaqIndex:
+        """Cut every phrasing and answer once, fill the inverted indexes, find conflicting phrasings; with
+        `vectors`, embed the phrasings for the semantic signal (only the ones the cache does not hold)."""
         entries = list(entries)
         tokenizer = DomainTokenizer(lexicon, extra_words=[k.text for e in entries for k in e.keywords])
         finder = ConflictFinder([e.id for e in entries])
@@ -101,6 +108,8 @@ class FaqIndex:
                     numbers=NumberTable([_numbers_of(e) for e in entries]),
                     vocabulary=frozenset().union(*entry_words, *answer_words),
                     conflicts=finder.conflicts, weights=weights or Weights())
+        if vectors is not None:
+            index.semantic = SemanticIndex.build([d.text for d in docs], owners, len(entries), vectors)
         uses = Counter(t for d in docs for t in d.tokens)
         tokenizer.add_place_stems(uses)
         tokenizer.enable_repair({**dict.fromkeys(tokenizer.domain_words, 0), **uses})
@@ -125,10 +134,13 @@ class FaqIndex:
                 return ExactHit(self.entries[n].id, "phrasing", reading.joined)
         return None
 
-    def rank(self, analysis: Analysis, *, limit: int = 5) -> list[Candidate]:
-        """The best entries for a message, best first, one candidate (its best phrasing) per entry."""
+    def rank(self, analysis: Analysis, *, limit: int = 5, exclude: int | None = None) -> list[Candidate]:
+        """The best entries for a message, best first, one candidate (its best phrasing) per entry.
+
+        `exclude`: a phrasing (doc id) left out, for calibrating on the knowledge's own phrasings.
+        """
         best: dict[int, tuple[float, Doc, Signals]] = {}
-        for view, doc_id, sig in self.signals(analysis):
+        for view, doc_id, sig in self.signals(analysis, exclude=exclude):
             doc = self.docs[doc_id]
             score = self.weights.score(sig, view)
             if doc.entry not in best or score > best[doc.entry][0]:
@@ -169,7 +181,7 @@ class FaqIndex:
         telling, clashes, note = self.numbers.agreement(asked, entry)
         return self.weights.number_match * min(telling, 1) - self.weights.number_clash * min(clashes, 1), note
 
-    def signals(self, analysis: Analysis) -> Iterable[tuple[QueryView, int, Signals]]:
+    def signals(self, analysis: Analysis, *, exclude: int | None = None) -> Iterable[tuple[QueryView, int, Signals]]:
         """Every retrieved phrasing with its signals, for each reading of the message (as typed, repaired)."""
         readings = [(analysis, 0.0)]
         if analysis.repaired is not None:
@@ -184,7 +196,7 @@ class FaqIndex:
             in_entries: dict[int, float] = {}
             self.entry_words.accumulate(view.words, in_entries)
             explained: dict[int, float] = {}
-            for doc_id in self._retrieve(view, in_answers):
+            for doc_id in self._retrieve(view, in_answers) - {exclude}:
                 doc = self.docs[doc_id]
                 if doc.entry not in explained:
                     explained[doc.entry] = self._explained(view, doc.entry)

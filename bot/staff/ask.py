@@ -14,6 +14,7 @@ from bot.core.router import Router
 from bot.core.session import Session
 from bot.infra.config import Config
 from bot.knowledge import Knowledge, Problem
+from bot.matching.model import decision_model
 from handlers.faq import analysis_of
 
 ASK_OPENID = "o_bot_ask"
@@ -62,6 +63,10 @@ def explain(text: str, knowledge: Knowledge, *, session: dict[str, Any] | None =
         result["repaired"] = evidence.repaired
     if evidence.unknown:
         result["unknown"] = list(evidence.unknown)
+    if evidence.model in ("semantic", "lexical"):
+        bands = decision_model().for_rows(evidence.model == "semantic").bands
+        result["model"] = evidence.model
+        result["bands"] = {"answer": bands.answer, "suggest": bands.suggest}
     if evidence.gap is not None:
         result["gap"] = evidence.gap
         result["gap_entry"] = evidence.entry

@@ -1,4 +1,4 @@
-"""Staff commands for the knowledge: `bot kb check`, `bot ask`, `bot report unanswered`."""
+"""Staff commands for the knowledge: `bot kb check`, `bot kb calibrate`, `bot ask`, `bot report unanswered`."""
 from __future__ import annotations
 
 import json
@@ -11,6 +11,9 @@ from bot.infra.knowledge_limits import ReadLimits
 from bot.knowledge.loader import Knowledge, KnowledgeError, Problem, check_knowledge, load_knowledge
 from bot.knowledge.reload import SNAPSHOT_FOLDER
 from bot.knowledge.snapshot import Snapshots
+from bot.matching.calibration import Targets
+from bot.matching.model import MODEL_FILE
+from bot.staff import calibration_run
 from bot.staff.ask import explain, menu_problems
 from bot.staff.cli_setup import bot_command, load_config
 from bot.staff.unanswered_report import group_questions, read_unanswered
@@ -83,6 +86,46 @@ def _summary(folder: Path, knowledge: Knowledge | None, errors: list[Problem], w
     return f"{folder}: {size}{counts}. OK (version {knowledge.version})."
 
 
+@kb.command("calibrate")
+@_DIR
+@click.option("--questions", "question_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Labelled questions (YAML list of {q, expect, kind}); default: the dev split and the in-scope "
+                   "probes in tests/data.")
+@click.option("--out-of-scope", "probe_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Questions no entry answers (YAML list); default: tests/data/oos_probes.yaml.")
+@click.option("--max-wrong", type=click.FloatRange(0, 1), default=Targets.max_wrong, show_default=True,
+              help="Share of in-scope questions the answer threshold may answer wrongly.")
+@click.option("--max-out-of-scope", type=click.FloatRange(0, 1), default=Targets.max_out_of_scope,
+              show_default=True, help="Share of out-of-scope questions the answer threshold may answer.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=MODEL_FILE, show_default=True,
+              help="Where to write the model file.")
+@click.option("--dry-run", is_flag=True, help="Fit and print, write nothing.")
+def kb_calibrate(folder: Path | None, question_files: tuple[Path, ...], probe_files: tuple[Path, ...],
+                 max_wrong: float, max_out_of_scope: float, out: Path, dry_run: bool) -> None:
+    """Fit the matcher's decision (weights and thresholds) on labelled questions and write its model file."""
+    root = _folder(folder)
+    questions_in = list(question_files) or list(calibration_run.DEFAULT_QUESTIONS)
+    probes_in = list(probe_files) or list(calibration_run.DEFAULT_OUT_OF_SCOPE)
+    missing = [str(p) for p in questions_in + probes_in if not p.is_file()]
+    if missing:
+        raise click.ClickException(f"labelled file not found: {', '.join(missing)} (run from the project folder)")
+    try:
+        knowledge = load_knowledge(root, limits=_limits())
+    except KnowledgeError as exc:
+        raise click.ClickException(f"the knowledge does not load, fix it first: {exc}") from None
+    targets = Targets(max_wrong=max_wrong, max_out_of_scope=max_out_of_scope)
+    try:
+        result = calibration_run.run(knowledge, calibration_run.labelled(questions_in, probes_in), targets)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(calibration_run.render(result))
+    if dry_run:
+        return
+    out.write_text(calibration_run.model_file_text(result, targets, questions_in + probes_in, knowledge.version),
+                   encoding="utf-8")
+    click.echo(f"\nwritten: {out}")
+
+
 @click.command()
 @click.argument("text", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (for scripts).")
@@ -120,10 +163,17 @@ def render_explanation(result: dict) -> str:
         target = " → " + ", ".join(result["suggestions"])
     lines.append(f"decision:    {result['decision']}{rule}{target}  (handler {result['handler']}, "
                  f"score {result['score']:.3f})")
+    if result.get("bands"):
+        bands = result["bands"]
+        lines.append(f"why:         the {result['model']} model answers when the best entry's probability is at least "
+                     f"{bands['answer']:.3f} and lists entries from {bands['suggest']:.3f} "
+                     "(bot/matching/data/decision_model.yaml, fitted by `bot kb calibrate`)")
     if result.get("candidates"):
-        lines.append("candidates:")
+        lines.append("candidates:  probability it answers | word match | meaning match (sentence encoder)")
         for n, c in enumerate(result["candidates"], start=1):
-            lines.append(f"  {n}. {c['score']:.3f}  {c['id']:<28} {c['question']}  (closest: {c['phrasing']})"
+            meaning = f"{c['semantic']:.2f}" if c.get("semantic") is not None else "  - "
+            lines.append(f"  {n}. {c.get('probability', 0.0):.3f} | {c['score']:.3f} | {meaning}  {c['id']:<28} "
+                         f"{c['question']}  (closest: {c['phrasing']})"
                          + (f"  [{c['notes']}]" if c.get("notes") else ""))
     if result.get("effects"):
         lines.append(f"changes:     {', '.join(result['effects'])}  (what the bot would save; `bot ask` saves nothing)")

@@ -74,7 +74,8 @@ def test_ask_explains_for_people(small_kb: Path) -> None:
     assert "normalized:  长野县 滑雪场推荐" in out
     assert "tokens:      长野县 | 滑雪场 | 推荐" in out
     assert "decision:    answer by" in out and "tourism-nagano-ski" in out
-    assert "candidates:\n  1. " in out
+    assert "candidates:  probability it answers | word match | meaning match" in out
+    assert "\n  1. " in out
     assert out.rstrip().endswith("长野县的白马、志贺高原都是著名的滑雪场。")
 
 

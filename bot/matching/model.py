@@ -1,0 +1,121 @@
+"""The calibrated decision: weights that turn a candidate's features into a probability, and two thresholds.
+
+The weights and thresholds are data, in bot/matching/data/decision_model.yaml, written by `bot kb calibrate`
+(bot/matching/calibration.py) from labelled questions; nothing here is set by hand. The file holds two models:
+`semantic` (every feature, used when the sentence encoder runs) and `lexical` (the lexical features only, used
+when it does not). Each has three bands on the best candidate's probability:
+
+    probability >= answer    → answer that entry
+    probability >= suggest   → a 您是想问 list of the candidates at or above `suggest` (at most `max_choices`)
+    below                    → nothing close: the fallback
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.matching.features import FEATURES, LEXICAL_FEATURES
+
+MODEL_FILE = Path(__file__).parent / "data" / "decision_model.yaml"
+FORMAT = 1  # the file's format; a file of another format is refused with a sentence saying what to run
+
+
+class ModelFileError(ValueError):
+    """The decision model file is missing, of another format or does not fit the features the code computes."""
+
+
+@dataclass(frozen=True)
+class Bands:
+    """Where the best candidate's probability answers, lists or falls back."""
+
+    answer: float
+    suggest: float
+    max_choices: int = 4
+
+
+@dataclass(frozen=True)
+class Model:
+    """Logistic regression over one feature list: p = 1 / (1 + e^-(bias + Σ weight·feature))."""
+
+    features: tuple[str, ...]
+    weights: tuple[float, ...]
+    bias: float
+    bands: Bands
+
+    def probability(self, values: Sequence[float]) -> float:
+        """The probability that the candidate with these feature values answers the message."""
+        z = self.bias + sum(w * v for w, v in zip(self.weights, values, strict=False))
+        return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+
+    def as_data(self, figures: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The model as the file keeps it."""
+        data: dict[str, Any] = {
+            "weights": {name: round(w, 6) for name, w in zip(self.features, self.weights, strict=True)},
+            "bias": round(self.bias, 6),
+            "thresholds": {"answer": round(self.bands.answer, 4), "suggest": round(self.bands.suggest, 4),
+                           "max_choices": self.bands.max_choices},
+        }
+        if figures:
+            data["figures"] = figures
+        return data
+
+    @classmethod
+    def from_data(cls, data: Any, expected: tuple[str, ...], where: str) -> Model:
+        """A model read from the file; ModelFileError when it does not fit the features the code computes."""
+        try:
+            weights = data["weights"]
+            names = tuple(weights)
+            if names != expected:
+                missing, extra = set(expected) - set(names), set(names) - set(expected)
+                raise ModelFileError(f"{where}: the model's features do not match the code's (missing "
+                                     f"{sorted(missing) or '-'}, unknown {sorted(extra) or '-'}, or another order): "
+                                     "run `bot kb calibrate`")
+            bands = data["thresholds"]
+            return cls(features=names, weights=tuple(float(weights[n]) for n in names), bias=float(data["bias"]),
+                       bands=Bands(answer=float(bands["answer"]), suggest=float(bands["suggest"]),
+                                   max_choices=int(bands.get("max_choices", 4))))
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, ModelFileError):
+                raise
+            raise ModelFileError(f"{where}: not a decision model ({type(exc).__name__}: {exc}): run "
+                                 "`bot kb calibrate`") from None
+
+
+@dataclass(frozen=True)
+class DecisionModel:
+    """Both models of one calibration, with what the calibration was fitted on."""
+
+    semantic: Model
+    lexical: Model
+    about: dict[str, Any]
+
+    def for_rows(self, semantic: bool) -> Model:
+        """The model for rows with (True) or without the encoder's features."""
+        return self.semantic if semantic else self.lexical
+
+
+def read_model(path: Path = MODEL_FILE) -> DecisionModel:
+    """The decision model in a file; ModelFileError with one sentence when it cannot be used."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ModelFileError(f"{path.name}: unreadable ({type(exc).__name__}): run `bot kb calibrate`") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ModelFileError(f"{path.name}: format {data.get('format') if isinstance(data, dict) else '?'}, "
+                             f"this code reads format {FORMAT}: run `bot kb calibrate`")
+    models = data.get("models") or {}
+    return DecisionModel(semantic=Model.from_data(models.get("semantic"), FEATURES, f"{path.name} semantic"),
+                         lexical=Model.from_data(models.get("lexical"), LEXICAL_FEATURES, f"{path.name} lexical"),
+                         about={k: v for k, v in data.items() if k != "models"})
+
+
+@lru_cache(maxsize=1)
+def decision_model() -> DecisionModel:
+    """The decision model shipped with the code (read once per process)."""
+    return read_model(MODEL_FILE)
