@@ -19,6 +19,7 @@ from bot.followers.effects import ForgetFollower, LogUnanswered, Subscribe, Unsu
 from bot.infra.config import Config
 from bot.infra.store import Keys, Store
 from bot.knowledge import KnowledgeHolder
+from bot.matching.encoder import keep_vectors_in
 from bot.push import followers as push_followers
 from bot.push.inbound import queue_inbound
 from bot.push.runtime import PUSH_SECTIONS, Runtime, worker_redis
@@ -50,6 +51,7 @@ def effect_appliers() -> dict[type, tuple[Applier, ...]]:
 def build_engine(config: Config, *, store: Store | None = None, edge: Edge | None = None) -> Engine:
     """The engine of a web process: Redis, hot-reloaded knowledge, the handler chain, the edge, the push hook."""
     store = store or Store.connect(config)
+    keep_vectors_in(config.data_dir)  # a restart with the same knowledge embeds no phrasing again
     knowledge = KnowledgeHolder.for_config(config, background=True)
     return Engine(config=config, store=store, knowledge=knowledge, router=Router(handler_chain()),
                   edge=edge or build_edge(config), appliers=effect_appliers(),

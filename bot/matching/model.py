@@ -70,12 +70,12 @@ class Model:
         """A model read from the file; ModelFileError when it does not fit the features the code computes."""
         try:
             weights = data["weights"]
-            names = tuple(weights)
-            if names != expected:
-                missing, extra = set(expected) - set(names), set(names) - set(expected)
+            if set(weights) != set(expected):
+                missing, extra = set(expected) - set(weights), set(weights) - set(expected)
                 raise ModelFileError(f"{where}: the model's features do not match the code's (missing "
-                                     f"{sorted(missing) or '-'}, unknown {sorted(extra) or '-'}, or another order): "
+                                     f"{sorted(missing) or '-'}, unknown {sorted(extra) or '-'}): "
                                      "run `bot kb calibrate`")
+            names = expected  # the code's order, whatever order the file lists them in
             bands = data["thresholds"]
             return cls(features=names, weights=tuple(float(weights[n]) for n in names), bias=float(data["bias"]),
                        bands=Bands(answer=float(bands["answer"]), suggest=float(bands["suggest"]),

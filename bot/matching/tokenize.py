@@ -177,23 +177,31 @@ class DomainTokenizer:
                         meaningful=meaningful, repairs=repairs)
 
 
-_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]+")  # hiragana, katakana (ー too), half-width
 _HIRAGANA_ONLY = re.compile(r"[\u3040-\u309f]+")
+_KATAKANA_ONLY = re.compile(r"[\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f]+")  # ー and half-width forms too
+
+
+def _script(piece: str) -> str:
+    """`hiragana`, `katakana` or '' (anything else) for a piece jieba cut."""
+    if _HIRAGANA_ONLY.fullmatch(piece):
+        return "hiragana"
+    return "katakana" if _KATAKANA_ONLY.fullmatch(piece) else ""
 
 
 def rejoin_kana(pieces: list[str]) -> list[str]:
-    """jieba cuts kana one character at a time (セミナー → セ/ミ/ナ/ー): glue each run back into one word, and drop
-    runs of hiragana alone, which are Japanese grammar (particles, verb endings: かれていますか), not content.
+    """jieba cuts kana one character at a time (セミナー → セ/ミ/ナ/ー): glue each run of one script back into one
+    word, and drop runs of hiragana alone, which are Japanese grammar (particles, verb endings: かれていますか), not
+    content; a katakana word is a word (オフィス), the hiragana after it is not part of it (オフィスですか).
     normalize() has already turned the Japanese words it knows into Chinese (bot/matching/data/japanese.yaml)."""
     out: list[str] = []
-    glued = False
+    previous = ""
     for piece in pieces:
-        kana = bool(_KANA.fullmatch(piece))
-        if kana and glued:
+        script = _script(piece)
+        if script and script == previous:
             out[-1] += piece
         else:
             out.append(piece)
-        glued = kana
+        previous = script
     return [p for p in out if not _HIRAGANA_ONLY.fullmatch(p)]
 
 

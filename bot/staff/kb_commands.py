@@ -89,8 +89,8 @@ def _summary(folder: Path, knowledge: Knowledge | None, errors: list[Problem], w
 @kb.command("calibrate")
 @_DIR
 @click.option("--questions", "question_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Labelled questions (YAML list of {q, expect, kind}); default: the dev split and the in-scope "
-                   "probes in tests/data.")
+              help="Labelled questions (YAML list of {q, expect, kind}); default: the dev split, the in-scope "
+                   "probes and the Japanese/English/typo questions in tests/data.")
 @click.option("--out-of-scope", "probe_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Questions no entry answers (YAML list); default: tests/data/oos_probes.yaml.")
 @click.option("--max-wrong", type=click.FloatRange(0, 1), default=Targets.max_wrong, show_default=True,

@@ -146,3 +146,11 @@ def test_an_unwritable_data_dir_keeps_the_vectors_in_memory(tmp_path: Path, capl
         vectors = cache.vectors(["电话"])
     assert vectors.shape == (1, DIMENSION) and len(cache) == 1
     assert any("not saved" in r.getMessage() for r in caplog.records)
+
+
+def test_the_web_app_keeps_its_phrasing_vectors_in_its_data_dir(app, config: Config) -> None:
+    engine = app.extensions["clairbot"]
+    cache = config.data_dir / CACHE_FILE
+    assert cache.is_file()
+    index = engine.knowledge.current.faq.index
+    assert len(PhrasingVectors(cache)) == len({d.text for d in index.docs})
