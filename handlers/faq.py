@@ -11,6 +11,7 @@ from bot.knowledge.texts import Say
 from bot.matching import DEFAULT_POLICY, Analysis, Decision, Policy, decide
 from bot.matching.clauses import clauses
 from bot.matching.fact_kinds import FactKind, fact_kinds
+from bot.matching.language import asker_language
 
 MENU_POLICY = replace(DEFAULT_POLICY, short_tokens=0)
 # Nobody types a question this long; a pasted article is cut here so matching stays cheap.
@@ -41,7 +42,8 @@ def answer_reply(ctx: Context, entry: FaqEntry) -> Outcome:
     When the follower asked for a kind of fact the answer does not give (a mobile number, a fee…), the reply
     says so first: an honest gap, never an answer about something else as if it were the one asked for.
     """
-    content = entry.answer
+    # In the asker's language when the entry has an answer in it (answer_ja, answer_en), else Chinese.
+    content = entry.answer_in(asker_language(ctx.text or "")) if ctx.evidence.rule != "choice" else entry.answer
     # The engine splits a long first page and adds the hint; pages left from an earlier answer are dropped.
     pages = Remember("more", list(entry.more)) if entry.more else Forget("more")
     ctx.evidence.entry = entry.id

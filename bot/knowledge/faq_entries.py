@@ -14,7 +14,13 @@ ANSWER_MAX = 600  # characters: more does not fit a phone screen; use `more` pag
 ANSWER_WARN = 300
 QUESTION_WARN = 60
 MIN_SIMILAR = 5
-FIELDS = ("id", "question", "similar", "keywords", "answer", "more", "link", "topics", "source")
+FIELDS = ("id", "question", "similar", "keywords", "answer", "answer_ja", "answer_en", "more", "link", "topics",
+          "source")
+# The answer in the asker's language, when staff wrote one (bot/matching/language.py tells the language).
+TRANSLATIONS = {"answer_ja": "ja", "answer_en": "en"}
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+_NUMBER = re.compile(r"\d+")
 LINK_FIELDS = ("title", "url", "picurl")
 SOURCES = ("brochure", "general")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -53,6 +59,11 @@ class FaqEntry:
     file: str = ""
     line: int = 0
     question_line: int = 0
+    translations: tuple[tuple[str, str], ...] = ()  # (language, answer): answer_ja → ("ja", …)
+
+    def answer_in(self, language: str) -> str:
+        """The answer in `language` when the entry has one, else the Chinese answer."""
+        return dict(self.translations).get(language, self.answer)
 
 
 class EntryReader:
@@ -112,11 +123,38 @@ class EntryReader:
         self.check_topics(fields, topics)
         source = self.check_source(fields)
         link = self.read_link(fields.get("link"))
+        translations = self.read_translations(fields, "\n".join([answer or "", *more]))
         if entry_id is None or question is None or answer is None:
             return None
         return FaqEntry(id=entry_id, question=question, similar=similar, keywords=self.phrases(fields, "keywords"),
                         answer=answer, more=more, link=link, topics=topics, source=source, file=self.rel,
-                        line=item.line, question_line=fields["question"].line)
+                        line=item.line, question_line=fields["question"].line, translations=translations)
+
+    def read_translations(self, fields: dict[str, Marked], chinese: str) -> tuple[tuple[str, str], ...]:
+        """answer_ja / answer_en: optional, non-empty, in their language, and saying no number the Chinese answer
+        does not say (a translation carries the brochure's facts, it never adds one)."""
+        found = []
+        for name, language in TRANSLATIONS.items():
+            if name not in fields:
+                continue
+            text = self.text(fields, name, fields[name].line)
+            if text is None:
+                continue
+            line = fields[name].line
+            self.check_length(text, line, f"'{name}'")
+            if language == "ja" and not _KANA.search(text):
+                self.problem(line, f"'{name}' has no kana: write the Japanese answer here (日语答案)")
+                continue
+            if language == "en" and not _LATIN_WORD.search(text):
+                self.problem(line, f"'{name}' has no English word: write the English answer here (英语答案)")
+                continue
+            added = sorted(set(_NUMBER.findall(text)) - set(_NUMBER.findall(chinese)), key=len, reverse=True)
+            if added:
+                self.problem(line, f"'{name}' says {', '.join(added)}, which the Chinese answer does not: a "
+                                   "translation must say the same facts (翻译不能增加中文答案里没有的数字)")
+                continue
+            found.append((language, text))
+        return tuple(found)
 
     def text(self, fields: dict[str, Marked], name: str, entry_line: int) -> str | None:
         """A required text field, stripped; reported when missing, empty or not text."""

@@ -96,6 +96,16 @@ def full_answer(knowledge: Knowledge, entry_id: str) -> str:
     return "\n".join([entry.answer, *entry.more, entry.link.title if entry.link else ""])
 
 
+def in_chinese(knowledge: Knowledge, entry_id: str | None, reply: str) -> str:
+    """The reply with an entry's answer in Japanese or English put back in Chinese: the facts are labelled in
+    Chinese, and `bot kb check` holds a translation to the Chinese answer's facts."""
+    faq = knowledge.faq
+    entry = faq.get(entry_id) if faq is not None and entry_id else None
+    for _, translated in entry.translations if entry is not None else ():
+        reply = reply.replace(translated, entry.answer)
+    return reply
+
+
 def score(question: FactQuestion, knowledge: Knowledge) -> Scored:
     """Ask the bot (the real handler chain, through `bot ask`) and judge the first reply."""
     result = explain(question.text, knowledge)
@@ -103,7 +113,7 @@ def score(question: FactQuestion, knowledge: Knowledge) -> Scored:
     answered = decision == "answer" and entry is not None
     if not question.in_scope:
         return Scored(question, "answered" if answered else "declined", decision, entry)
-    if decision != "suggest" and says(question, str(result.get("reply") or "")):
+    if decision != "suggest" and says(question, in_chinese(knowledge, entry, str(result.get("reply") or ""))):
         verdict = "first"
     elif answered:
         verdict = "follow_up" if says(question, full_answer(knowledge, entry)) else "wrong"

@@ -79,6 +79,16 @@ CASES = [
       "b.yaml": GOOD.replace("contact-phone", "contact-all").replace("电话", "联系") + "  keywords: [电话]\n"},
      "knowledge/faq/b.yaml:6", "error", "a keyword of 'contact-all') means the same as '电话', a keyword"),
     ("empty file", {"a.yaml": "# nothing yet\n"}, "knowledge/faq/a.yaml:1", "warning", "the file is empty"),
+    ("Japanese answer without kana", {"a.yaml": GOOD + "  answer_ja: 電話 123\n"}, "knowledge/faq/a.yaml:6", "error",
+     "'answer_ja' has no kana"),
+    ("English answer without English", {"a.yaml": GOOD + "  answer_en: 电话 123\n"}, "knowledge/faq/a.yaml:6",
+     "error", "'answer_en' has no English word"),
+    ("translation adds a number", {"a.yaml": GOOD + "  answer_en: Phone 123, or 456\n"}, "knowledge/faq/a.yaml:6",
+     "error", "'answer_en' says 456, which the Chinese answer does not"),
+    ("empty translation", {"a.yaml": GOOD + "  answer_ja: ''\n"}, "knowledge/faq/a.yaml:6", "error",
+     "'answer_ja' must be a non-empty text"),
+    ("translation misspelt", {"a.yaml": GOOD + "  answer_jp: 電話は123です\n"}, "knowledge/faq/a.yaml:6", "error",
+     "did you mean 'answer_ja'"),
 ]
 
 
@@ -124,3 +134,12 @@ def test_the_real_knowledge_has_no_errors(knowledge_dir: Path) -> None:
     knowledge, problems = check_knowledge(knowledge_dir)
     assert [str(p) for p in problems if p.severity == "error"] == []
     assert knowledge is not None and len(knowledge.faq.entries) >= 100
+
+
+def test_translations_are_kept_by_language(tmp_path: Path) -> None:
+    faq = GOOD + "  answer_ja: 電話は123です\n  answer_en: Phone 123\n"
+    knowledge, problems = check_knowledge(write_knowledge(tmp_path, faq={"a.yaml": faq}))
+    assert knowledge is not None and not [p for p in problems if p.severity == "error"]
+    entry = knowledge.faq.get("contact-phone")
+    assert (entry.answer_in("ja"), entry.answer_in("en"), entry.answer_in("zh")) == ("電話は123です", "Phone 123",
+                                                                                   "电话 123")

@@ -44,3 +44,10 @@ def test_the_fresh_set_is_whole():
     assert sum(i.in_scope for i in items) >= 200 and sum(not i.in_scope for i in items) >= 50
     assert sum(i.style == "japanese" for i in items) >= 25
     assert all(i.facts or i.any_facts for i in items if i.in_scope)
+
+
+def test_an_answer_in_the_askers_language_is_judged_by_its_chinese_facts(real_knowledge):
+    # the facts are labelled in Chinese; the Japanese answer says 7つ and ニューヨーク, kb check holds it to them
+    scored = score(q("CLAIRの海外事務所はいくつありますか", (), ("7个", "纽约")), real_knowledge)
+    assert (scored.verdict, scored.entry) == ("first", "clair-overseas-offices")
+    assert score(q("CLAIRの海外事務所はいくつありますか", ("东京都千代田区",)), real_knowledge).verdict != "first"
