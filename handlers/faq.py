@@ -98,12 +98,17 @@ def handle(ctx: Context) -> Outcome:
     if decision.kind == "answer" and entry is not None:
         return answer_reply(ctx, entry)
     named = clause_answers(faq, ctx.text, policy, decision) if decision.kind != "answer" else []
-    if len(named) == 1 and faq.get(named[0]) is not None:
+    main = decision.candidates[0].entry_id if decision.candidates else None
+    if named == [main] and faq.get(main) is not None:
+        # one clause answers the entry the whole message ranks first: that is the message's subject
         ctx.evidence.decided("answer", rule="clause", score=decision.score)
-        return answer_reply(ctx, faq.get(named[0]))
-    if len(named) > 1:
-        ctx.evidence.decided("suggest", rule="clauses", score=decision.score, suggestions=named)
-        return suggestion_reply(ctx, faq, named)
+        return answer_reply(ctx, faq.get(main))
+    if named:
+        # clauses name other entries (or several): the follower picks, the bot does not guess which one leads;
+        # the whole message's best candidate comes first
+        listed = list(dict.fromkeys([*([main] if main else []), *named]))[:policy.max_choices]
+        ctx.evidence.decided("suggest", rule="clauses", score=decision.score, suggestions=listed)
+        return suggestion_reply(ctx, faq, listed)
     if decision.kind == "suggest" and decision.choices:
         return suggestion_reply(ctx, faq, list(decision.choices))
     return PASS

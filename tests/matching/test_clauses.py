@@ -30,3 +30,12 @@ def test_a_long_jet_question_is_not_the_fallback(real_knowledge):
 ])
 def test_long_small_talk_that_names_no_programme_still_falls_back(real_knowledge, text):
     assert explain(text, real_knowledge)["decision"] == "fallback"
+
+
+def test_a_clause_of_generic_words_does_not_answer_for_a_message_about_something_else(real_knowledge):
+    # "请问怎么申请" alone is nearest a JET phrasing; the message is about exchanges and the expert dispatch
+    text = "我们是一个地级市的外事办，想和日本的城市建立友好关系，另外也想了解一下你们的专家派遣项目，请问怎么申请"
+    result = explain(text, real_knowledge)
+    assert result["decision"] == "suggest", (result["decision"], result["entry"])
+    assert "experts-about" in result["suggestions"]
+    assert result["suggestions"][0] == result["candidates"][0]["id"]  # the whole message's best comes first
