@@ -1,6 +1,6 @@
 """The matcher on the frozen fresh question set (tests/data/questions_fresh.yaml), labelled by brochure facts.
 
-    python bench/fresh.py [--show wrong,missed,answered]
+    python bench/fresh.py [--show wrong,missed,answered] [--decision calibrated|rules]
 
 The set was written from the brochure without looking at the knowledge and is never tuned on: its figures say
 how the bot does on questions nobody wrote down. Per question the first reply is judged (bot/staff/fact_scoring.py):
@@ -30,11 +30,14 @@ def pct(value: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", default="", help="verdicts to list, comma-separated (wrong, missed, answered…)")
+    parser.add_argument("--decision", choices=("calibrated", "rules"), default="calibrated",
+                        help="the matcher's decision: the calibrated model (what followers get) or the earlier rules")
     args = parser.parse_args()
     knowledge = load_knowledge(ROOT / "knowledge")
-    scored = score_all(load_fact_questions(FRESH), knowledge)
+    scored = score_all(load_fact_questions(FRESH), knowledge, args.decision)
     total = figures(scored)
-    print(f"fresh set: {total['n_in']} in-scope, {total['n_out']} out-of-scope (knowledge {knowledge.version})")
+    print(f"fresh set: {total['n_in']} in-scope, {total['n_out']} out-of-scope (knowledge {knowledge.version}, "
+          f"{args.decision} decision)")
     print(f"  right in the first reply   {pct(total['first'])}")
     print(f"  within one follow-up       {pct(total['within_one'])}")
     print(f"  answered wrongly           {pct(total['wrong'])}")

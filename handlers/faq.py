@@ -12,6 +12,7 @@ from bot.matching import DEFAULT_POLICY, Analysis, Decision, Policy, decide
 from bot.matching.clauses import clauses
 from bot.matching.fact_kinds import FactKind, fact_kinds
 from bot.matching.language import asker_language
+from bot.matching.matcher import match
 
 MENU_POLICY = replace(DEFAULT_POLICY, short_tokens=0)
 # Nobody types a question this long; a pasted article is cut here so matching stays cheap.
@@ -90,14 +91,14 @@ def handle(ctx: Context) -> Outcome:
         return PASS
     # A menu button's text was written by staff, not typed: the short-message guard is for followers' typing.
     policy = MENU_POLICY if ctx.message.type == "event" else DEFAULT_POLICY
-    decision = decide(faq.index.rank(analysis), n_tokens=len(analysis.tokens), policy=policy,
-                      unknown=faq.index.unknown_share(analysis))
+    calibrated = ctx.config.match_decision == "calibrated"
+    decision = decision_for(faq, analysis, policy, staff_text=ctx.message.type == "event", calibrated=calibrated)
     ctx.evidence.matcher(analysis, decision)
     ctx.evidence.unknown = faq.index.unknown_words(analysis)
     entry = faq.get(decision.entry_id)
     if decision.kind == "answer" and entry is not None:
         return answer_reply(ctx, entry)
-    named = clause_answers(faq, ctx.text, policy, decision) if decision.kind != "answer" else []
+    named = clause_answers(faq, ctx.text, policy, decision, calibrated) if decision.kind != "answer" else []
     main = decision.candidates[0].entry_id if decision.candidates else None
     if named == [main] and faq.get(main) is not None:
         # one clause answers the entry the whole message ranks first: that is the message's subject
@@ -109,12 +110,26 @@ def handle(ctx: Context) -> Outcome:
         listed = list(dict.fromkeys([*([main] if main else []), *named]))[:policy.max_choices]
         ctx.evidence.decided("suggest", rule="clauses", score=decision.score, suggestions=listed)
         return suggestion_reply(ctx, faq, listed)
+    if decision.kind == "suggest" and len(decision.choices) == 1:
+        only = faq.get(decision.choices[0])
+        if only is not None and missing_fact(ctx, only) is not None:
+            # a list of one entry that lacks what was asked: say so plainly and give what it knows instead
+            return answer_reply(ctx, only)
     if decision.kind == "suggest" and decision.choices:
         return suggestion_reply(ctx, faq, list(decision.choices))
     return PASS
 
 
-def clause_answers(faq: Faq, text: str, policy: Policy, whole: Decision) -> list[str]:
+def decision_for(faq: Faq, analysis: Analysis, policy: Policy, *, staff_text: bool, calibrated: bool) -> Decision:
+    """What the matcher decides for one message (or one clause of it): the calibrated model, or the rules
+    (BOT_MATCH_DECISION=rules)."""
+    if calibrated:
+        return match(faq.index, analysis, staff_text=staff_text)
+    return decide(faq.index.rank(analysis), n_tokens=len(analysis.tokens), policy=policy,
+                  unknown=faq.index.unknown_share(analysis))
+
+
+def clause_answers(faq: Faq, text: str, policy: Policy, whole: Decision, calibrated: bool) -> list[str]:
     """The entries the clauses of a long message answer, each clause matched as a message of its own (in the
     order the follower asked; at most a list's length). Empty for a message of one clause.
 
@@ -130,8 +145,13 @@ def clause_answers(faq: Faq, text: str, policy: Policy, whole: Decision) -> list
         analysis = analysis_of(faq, part)
         if not analysis.meaningful or all(token.isdigit() for token in analysis.meaningful):
             continue  # a clause of question words only (怎么办, 是什么) names nothing by itself
-        found = decide(faq.index.rank(analysis), n_tokens=len(analysis.tokens), policy=policy,
-                       unknown=faq.index.unknown_share(analysis))
-        if found.kind == "answer" and found.entry_id in plausible and found.entry_id not in named:
-            named.append(found.entry_id)
+        found = decision_for(faq, analysis, policy, staff_text=False, calibrated=calibrated)
+        # The calibrated decision is unsure of a clause read out of its sentence more often than of a whole
+        # question: the entry it would list first is what the clause names.
+        listed_first = found.candidates[0] if calibrated and found.kind == "suggest" and found.candidates else None
+        entry = found.entry_id if found.kind == "answer" else (
+            listed_first.entry_id if listed_first is not None and found.choices[:1] == (listed_first.entry_id,)
+            else None)
+        if entry is not None and entry in plausible and entry not in named:
+            named.append(entry)
     return named[:policy.max_choices]

@@ -25,6 +25,9 @@ DEMO_APP_ID = "wxdemo0000000000"
 DEFAULT_API_BASE = "https://api.weixin.qq.com"
 # 消息加解密方式: auto takes each request as it comes; the others are the admin page's three modes.
 MESSAGE_MODES = ("auto", "plaintext", "compatible", "safe")
+# How the matcher decides: the calibrated model (bot/matching/model.py, fitted by `bot kb calibrate`), or the
+# earlier hand-set rules (bot/matching/decide.py), kept as a way back while the model is new.
+MATCH_DECISIONS = ("calibrated", "rules")
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class Config:
     demo: bool = False
     push: PushSettings = field(default_factory=PushSettings)
     knowledge_limits: ReadLimits = field(default_factory=ReadLimits)
+    match_decision: str = "calibrated"
 
     def __post_init__(self) -> None:
         # Folders given as text (a test, a script) work like Paths everywhere they are used.
@@ -101,6 +105,10 @@ class Config:
         if not knowledge_dir.is_dir():
             problems.append(f"KNOWLEDGE_DIR {str(knowledge_dir)!r} is not a folder")
 
+        match_decision = get("BOT_MATCH_DECISION") or "calibrated"
+        if match_decision not in MATCH_DECISIONS:
+            problems.append(f"BOT_MATCH_DECISION={match_decision!r} must be one of {', '.join(MATCH_DECISIONS)}")
+
         replay_window = reader.whole("REPLAY_WINDOW_SECONDS", 300, what="a positive whole number of seconds")
         max_body_bytes = reader.whole("MAX_BODY_BYTES", 64 * 1024, what="a positive whole number of bytes")
         push = PushSettings.read(reader)
@@ -122,6 +130,7 @@ class Config:
             demo=demo and not get("WECHAT_TOKEN"),
             push=push,
             knowledge_limits=knowledge_limits,
+            match_decision=match_decision,
         )
 
     def with_(self, **changes: object) -> Config:

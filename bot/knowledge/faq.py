@@ -13,9 +13,12 @@ from bot.knowledge.files import relative
 from bot.knowledge.lexicon import load_lexicon
 from bot.knowledge.limits import active_limits
 from bot.knowledge.marked_yaml import read_marked
+from bot.knowledge.outside import FILE as OUTSIDE_FILE
+from bot.knowledge.outside import load_outside
 from bot.knowledge.problems import Problem
 from bot.matching import FaqIndex, IndexEntry, Lexicon, Phrasing, normalize
 from bot.matching.encoder import shared_vectors
+from bot.matching.outside import general_outside
 from bot.matching.phrasings import Conflict
 
 __all__ = ["Faq", "FaqEntry", "Link", "load_faq"]
@@ -72,9 +75,39 @@ def load_faq(root: Path, topics: Mapping[str, object] | None) -> tuple[Faq, list
     problems.extend(repeated_phrasings(entries.values()))
     lexicon, found = load_lexicon(root)
     problems.extend(found)
-    index = build_index(list(entries.values()), lexicon)
+    outside, found = load_outside(root)
+    problems.extend(found)
+    outside = outside_kept(outside, entries.values(), problems)
+    general = tuple(t for t in general_outside() if normalize(t) not in claimed_texts(entries.values()))
+    index = build_index(list(entries.values()), lexicon, (*general, *(p.text for p in outside)))
     problems.extend(conflict_problem(c) for c in index.conflicts)
     return Faq(entries=entries, index=index), problems
+
+
+def claimed_texts(entries) -> set[str]:
+    """Every question, similar phrasing and keyword of the entries, normalized."""
+    return {normalize(t) for e in entries for t in (e.question, *(p.text for p in e.similar),
+                                                    *(p.text for p in e.keywords))}
+
+
+def outside_kept(outside: tuple[Phrase, ...], entries, problems: list[Problem]) -> tuple[Phrase, ...]:
+    """The out-of-scope examples that no entry claims; one an entry claims is an error at its line."""
+    claimed: dict[str, tuple[FaqEntry, int]] = {}
+    for entry in entries:
+        for text, line in ((entry.question, entry.question_line), *((p.text, p.line) for p in entry.similar),
+                           *((p.text, p.line) for p in entry.keywords)):
+            claimed.setdefault(normalize(text), (entry, line))
+    kept = []
+    for phrase in outside:
+        owner = claimed.get(normalize(phrase.text))
+        if owner is not None:
+            entry, line = owner
+            problems.append(Problem(OUTSIDE_FILE, phrase.line, f"'{phrase.text}' is a question the bot does not "
+                                    f"answer here, but '{entry.id}' answers it ({entry.file}:{line}): keep it in one "
+                                    "place (这个问法同时写在了两处)"))
+            continue
+        kept.append(phrase)
+    return tuple(kept)
 
 
 def repeated_phrasings(entries) -> list[Problem]:
@@ -131,15 +164,16 @@ _BUILT_LOCK = threading.Lock()
 _KEEP = 2
 
 
-def build_index(entries: list[FaqEntry], lexicon: Lexicon) -> FaqIndex:
-    """The matcher's index for these entries (reused when the same entries and lexicon were indexed just before)."""
+def build_index(entries: list[FaqEntry], lexicon: Lexicon, outside: tuple[str, ...] = ()) -> FaqIndex:
+    """The matcher's index for these entries and out-of-scope examples (reused when the same were indexed just
+    before)."""
     wanted = [index_entry(e) for e in entries]
-    key = hashlib.sha256(repr((wanted, lexicon)).encode()).hexdigest()  # everything the index is built from
+    key = hashlib.sha256(repr((wanted, lexicon, outside)).encode()).hexdigest()  # everything the index is built from
     with _BUILT_LOCK:
         if key in _BUILT:
             _BUILT.move_to_end(key)
             return _BUILT[key]
-    index = FaqIndex.build(wanted, lexicon, vectors=shared_vectors())
+    index = FaqIndex.build(wanted, lexicon, vectors=shared_vectors(), outside=outside)
     with _BUILT_LOCK:
         _BUILT[key] = index
         while len(_BUILT) > _KEEP:

@@ -50,6 +50,6 @@ def decide_calibrated(candidates: list[Candidate], bands: Bands, *, exact: Exact
     guarded = top.probability >= bands.answer and ONE_WORD.holds(n_tokens, staff_text)
     if top.probability >= bands.answer and not guarded:
         return Decision("answer", top.entry_id, top.probability, "model", candidates=found, model=model)
-    listed = tuple(c.entry_id for c in found[:bands.max_choices] if c.probability >= bands.suggest)
+    listed = tuple(c.entry_id for c in found[:bands.max_choices] if c.probability >= bands.member)
     return Decision("suggest", None, top.probability, ONE_WORD.name if guarded else "model", choices=listed,
                     candidates=found, model=model)

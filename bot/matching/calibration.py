@@ -8,7 +8,9 @@ cross-validation), so that the figures written beside them are not training figu
 - answer: the lowest threshold at which at most `max_wrong` of the in-scope messages are answered with a wrong
   entry and at most `max_out_of_scope` of the out-of-scope ones are answered at all;
 - suggest: the threshold that maximises the in-scope messages whose entry is answered or listed, minus
-  `list_cost` for each out-of-scope message given a list instead of the fallback.
+  `list_cost` for each out-of-scope message given a list instead of the fallback;
+- member: the threshold at which a candidate joins a list, at most `suggest`: the one that maximises the
+  in-scope messages whose entry is answered or listed, minus `item_cost` for each line a list gets.
 """
 from __future__ import annotations
 
@@ -40,8 +42,9 @@ class Targets:
     """What the thresholds are chosen for (the command's options; written into the model file)."""
 
     max_wrong: float = 0.01
-    max_out_of_scope: float = 0.05
-    list_cost: float = 0.25
+    max_out_of_scope: float = 0.025
+    list_cost: float = 0.1
+    item_cost: float = 0.02
     max_choices: int = 4
     phrasings_per_entry: int = 3  # the knowledge's own phrasings asked as questions (each left out of the index)
     folds: int = 5
@@ -110,8 +113,10 @@ def outcome(example: Example, probabilities: list[tuple[float, int]], bands: Ban
         return "answer", example.exact, []
     if probabilities and probabilities[0][0] >= bands.answer and not example.guarded:
         return "answer", probabilities[0][1], []
-    listed = [entry for p, entry in probabilities[:bands.max_choices] if p >= bands.suggest]
-    return ("suggest" if listed else "fallback"), None, listed
+    if not probabilities or probabilities[0][0] < bands.suggest:
+        return "fallback", None, []
+    listed = [entry for p, entry in probabilities[:bands.max_choices] if p >= bands.member]
+    return "suggest", None, listed
 
 
 def figures(examples: Sequence[Example], probabilities: Sequence[list[tuple[float, int]]], bands: Bands) -> Figures:
@@ -164,7 +169,15 @@ def choose_bands(examples: Sequence[Example], probabilities: Sequence[list[tuple
         value = got.within_one - targets.list_cost * got.out_of_scope_listed
         if value > best + 1e-9:
             best, suggest = value, t
-    return Bands(answer=answer, suggest=suggest, max_choices=targets.max_choices)
+    best, member = -1.0, suggest
+    for t in sorted({round(p, 3) for probs in probabilities for p, _ in probs if p < suggest} | {suggest},
+                    reverse=True):
+        bands = Bands(answer, suggest, targets.max_choices, member=t)
+        lines = sum(len(outcome(ex, probs, bands)[2]) for ex, probs in zip(examples, probabilities, strict=True))
+        value = figures(examples, probabilities, bands).within_one - targets.item_cost * lines / len(examples)
+        if value > best + 1e-9:
+            best, member = value, t
+    return Bands(answer=answer, suggest=suggest, max_choices=targets.max_choices, member=member)
 
 
 def calibrate(examples: Sequence[Example], features: tuple[str, ...], targets: Targets) -> tuple[Model, Figures]:

@@ -32,6 +32,9 @@ SEMANTIC = {
     "semantic_lead": "that cosine minus the best other entry's",
     "semantic_best": "the best cosine any entry reaches: low when the message is about nothing the knowledge has",
     "agreement": "lexical score times semantic cosine: both signals agree on this entry",
+    "outside": "cosine between the message and the nearest question the bot does not answer "
+               "(knowledge/out_of_scope.yaml)",
+    "outside_margin": "the entry's cosine minus that one: the message is nearer this entry than anything outside",
 }
 LEXICAL_FEATURES = tuple(LEXICAL)
 FEATURES = LEXICAL_FEATURES + tuple(SEMANTIC)
@@ -49,9 +52,10 @@ class Row:
 
 
 def candidate_rows(lexical: dict[int, tuple[float, Signals]], similarities: np.ndarray | None, *,
-                   n_tokens: int, n_meaningful: int, unknown: float) -> list[Row]:
+                   n_tokens: int, n_meaningful: int, unknown: float, outside: float = -1.0) -> list[Row]:
     """The features of every candidate: `lexical` maps an entry to its rerank score and best phrasing's signals,
-    `similarities` holds one cosine per entry (None: lexical only)."""
+    `similarities` holds one cosine per entry (None: lexical only), `outside` the cosine of the nearest
+    out-of-scope example (-1: none)."""
     entries = list(lexical)
     if similarities is not None and len(similarities):
         nearest = np.argsort(-similarities)[:SEMANTIC_CANDIDATES]
@@ -69,7 +73,7 @@ def candidate_rows(lexical: dict[int, tuple[float, Signals]], similarities: np.n
         if similarities is not None:
             cosine = float(similarities[n])
             other = second[1] if n == first[0] else first[1]
-            values += [cosine, cosine - other, first[1], score * cosine]
+            values += [cosine, cosine - other, first[1], score * cosine, outside, cosine - outside]
         rows.append(Row(entry=n, values=tuple(values)))
     return rows
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
@@ -71,9 +71,10 @@ class FaqIndex:
 
     @classmethod
     def build(cls, entries: Iterable[IndexEntry], lexicon: Lexicon, *, weights: Weights | None = None,
-              vectors: PhrasingVectors | None = None) -> FaqIndex:
+              vectors: PhrasingVectors | None = None, outside: Sequence[str] = ()) -> FaqIndex:
         """Cut every phrasing and answer once, fill the inverted indexes, find conflicting phrasings; with
-        `vectors`, embed the phrasings for the semantic signal (only the ones the cache does not hold)."""
+        `vectors`, embed the phrasings and the `outside` examples (questions the bot does not answer) for the
+        semantic signal (only the texts the cache does not hold)."""
         entries = list(entries)
         tokenizer = DomainTokenizer(lexicon, extra_words=[k.text for e in entries for k in e.keywords])
         finder = ConflictFinder([e.id for e in entries])
@@ -109,7 +110,7 @@ class FaqIndex:
                     vocabulary=frozenset().union(*entry_words, *answer_words),
                     conflicts=finder.conflicts, weights=weights or Weights())
         if vectors is not None:
-            index.semantic = SemanticIndex.build([d.text for d in docs], owners, len(entries), vectors)
+            index.semantic = SemanticIndex.build([d.text for d in docs], owners, len(entries), vectors, outside=outside)
         uses = Counter(t for d in docs for t in d.tokens)
         tokenizer.add_place_stems(uses)
         tokenizer.enable_repair({**dict.fromkeys(tokenizer.domain_words, 0), **uses})

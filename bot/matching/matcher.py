@@ -1,7 +1,8 @@
 """One message through the calibrated matcher: exact rules, lexical candidates, the semantic signal, the model.
 
-Work in progress: measured beside the rule-based decision (bot/matching/decide.py, which still answers
-followers) by bench/calibrated.py, on the held-out test split and the fresh set, until it does better on both.
+This is what answers followers (BOT_MATCH_DECISION=calibrated, the default); the earlier rule-based decision
+(bot/matching/decide.py) stays as a way back (BOT_MATCH_DECISION=rules) and as the baseline bench/calibrated.py and
+bench/fresh.py --decision rules measure it against.
 """
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from dataclasses import replace
 
 from bot.matching.calibrated import decide_calibrated
 from bot.matching.decide import Decision
+from bot.matching.encoder import embed
 from bot.matching.features import Row, candidate_rows
 from bot.matching.index import Candidate, FaqIndex
 from bot.matching.model import DecisionModel, decision_model
 from bot.matching.rerank import SIGNAL_NAMES, Signals
+from bot.matching.semantic import Outside
 from bot.matching.tokenize import Analysis
 
 LEXICAL_CANDIDATES = 8  # entries the lexical rerank hands to the decision
@@ -29,13 +32,14 @@ def candidate_features(index: FaqIndex, analysis: Analysis, *, semantic: bool = 
     position = {e.id: n for n, e in enumerate(index.entries)}
     by_entry = {position[c.entry_id]: c for c in lexical}
     similarities = cosines = None
+    outside = Outside(-1.0, "")
     used = semantic and index.semantic is not None and bool(analysis.text.strip())
     if used:
         assert index.semantic is not None
-        similarities, cosines = index.semantic.similarities(analysis.text, exclude=exclude)
+        similarities, cosines, outside = index.semantic.compare(embed([analysis.text])[0], exclude=exclude)
     rows = candidate_rows({n: (c.score, c.signals) for n, c in by_entry.items()}, similarities,
                           n_tokens=3 if staff_text else len(analysis.tokens), n_meaningful=len(analysis.meaningful),
-                          unknown=index.unknown_share(analysis))
+                          unknown=index.unknown_share(analysis), outside=outside.cosine)
     candidates = []
     for row in rows:
         found = by_entry.get(row.entry)

@@ -6,7 +6,7 @@ The weights and thresholds are data, in bot/matching/data/decision_model.yaml, w
 when it does not). Each has three bands on the best candidate's probability:
 
     probability >= answer    → answer that entry
-    probability >= suggest   → a 您是想问 list of the candidates at or above `suggest` (at most `max_choices`)
+    probability >= suggest   → a 您是想问 list of the candidates at or above `member` (at most `max_choices`)
     below                    → nothing close: the fallback
 """
 from __future__ import annotations
@@ -37,6 +37,11 @@ class Bands:
     answer: float
     suggest: float
     max_choices: int = 4
+    member: float = -1.0  # a candidate joins a list at this probability (-1: at `suggest`)
+
+    def __post_init__(self) -> None:
+        if self.member < 0:
+            object.__setattr__(self, "member", self.suggest)
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ class Model:
             "weights": {name: round(w, 6) for name, w in zip(self.features, self.weights, strict=True)},
             "bias": round(self.bias, 6),
             "thresholds": {"answer": round(self.bands.answer, 4), "suggest": round(self.bands.suggest, 4),
-                           "max_choices": self.bands.max_choices},
+                           "member": round(self.bands.member, 4), "max_choices": self.bands.max_choices},
         }
         if figures:
             data["figures"] = figures
@@ -79,6 +84,7 @@ class Model:
             bands = data["thresholds"]
             return cls(features=names, weights=tuple(float(weights[n]) for n in names), bias=float(data["bias"]),
                        bands=Bands(answer=float(bands["answer"]), suggest=float(bands["suggest"]),
+                                   member=float(bands.get("member", -1.0)),
                                    max_choices=int(bands.get("max_choices", 4))))
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, ModelFileError):

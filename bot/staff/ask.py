@@ -30,7 +30,8 @@ def reply_text(reply: Reply) -> str:
 
 
 def explain(text: str, knowledge: Knowledge, *, session: dict[str, Any] | None = None,
-            menu_key: str | None = None, topics: frozenset[str] = frozenset()) -> dict[str, Any]:
+            menu_key: str | None = None, topics: frozenset[str] = frozenset(),
+            decision: str = "calibrated") -> dict[str, Any]:
     """Run the real text step and handler chain on a text message or a menu click (no Redis); the reply with
     its evidence. The effects the handlers asked for are listed, not applied."""
     fields = {"FromUserName": ASK_OPENID, "ToUserName": "gh_bot_ask", "CreateTime": "0"}
@@ -38,7 +39,7 @@ def explain(text: str, knowledge: Knowledge, *, session: dict[str, Any] | None =
         message = ClickEvent({**fields, "MsgType": "event", "Event": "CLICK", "EventKey": menu_key})
     else:
         message = TextMessage({**fields, "MsgType": "text", "Content": text, "MsgId": "1"})
-    config = Config(token="botask", app_id="wxbotask", knowledge_dir=knowledge.root)
+    config = Config(token="botask", app_id="wxbotask", knowledge_dir=knowledge.root, match_decision=decision)
     ctx = context_for(message, knowledge, config, session=Session(ASK_OPENID, dict(session or {})), topics=topics)
     handled = run_chain(Router(handler_chain()), ctx)  # as the engine runs it, pages and all
     evidence = ctx.evidence
@@ -66,7 +67,7 @@ def explain(text: str, knowledge: Knowledge, *, session: dict[str, Any] | None =
     if evidence.model in ("semantic", "lexical"):
         bands = decision_model().for_rows(evidence.model == "semantic").bands
         result["model"] = evidence.model
-        result["bands"] = {"answer": bands.answer, "suggest": bands.suggest}
+        result["bands"] = {"answer": bands.answer, "suggest": bands.suggest, "member": bands.member}
     if evidence.gap is not None:
         result["gap"] = evidence.gap
         result["gap_entry"] = evidence.entry

@@ -2,7 +2,8 @@
 
 The labelled files are the matcher's calibration data: the dev split of the questions
 (tests/data/questions_dev.yaml), the in-scope probes, the Japanese/English/typo questions
-(calibration_multilingual.yaml) and the out-of-scope probes, plus a few of the knowledge's own phrasings, each
+(calibration_multilingual.yaml), the brochure facts' questions (brochure_facts.yaml) and the out-of-scope probes,
+plus a few of the knowledge's own phrasings, each
 asked with itself left out. The test split and the fresh set (questions_fresh.yaml) are never read here: they
 stay held out, so their figures say how the model generalises.
 """
@@ -23,12 +24,15 @@ from bot.matching.calibration import Example, Figures, Targets, calibrate
 from bot.matching.features import EXPLANATIONS, FEATURES, LEXICAL_FEATURES
 from bot.matching.matcher import candidate_features
 from bot.matching.model import FORMAT, Model
+from bot.staff.brochure_facts import entry_pages, flat_pages, load_facts
+from bot.staff.brochure_facts import found as fact_found
 from bot.staff.evaluation import Question, load_probes, load_questions
 from handlers.faq import analysis_of
 
 DATA = Path("tests") / "data"
 DEFAULT_QUESTIONS = (DATA / "questions_dev.yaml", DATA / "probes_inscope.yaml", DATA / "calibration_multilingual.yaml")
 DEFAULT_OUT_OF_SCOPE = (DATA / "oos_probes.yaml",)
+DEFAULT_FACTS = (DATA / "brochure_facts.yaml",)
 
 
 @dataclass(frozen=True)
@@ -41,9 +45,19 @@ class Calibrated:
     skipped: list[str]
 
 
-def labelled(question_files: list[Path], probe_files: list[Path]) -> list[Question]:
-    """Every calibration question: labelled ones, and probes (out of scope)."""
+def labelled(question_files: list[Path], probe_files: list[Path], fact_files: list[Path] | None = None,
+             knowledge_root: Path | None = None) -> list[Question]:
+    """Every calibration question: labelled ones, the brochure facts' questions (labelled by the entries whose
+    pages hold the fact), and probes (out of scope)."""
     found = [q for path in question_files for q in load_questions(path)]
+    if fact_files and knowledge_root is not None:
+        pages = entry_pages(knowledge_root)
+        for path in fact_files:
+            for fact in load_facts(path):
+                holders = frozenset(i for i, texts in pages.items()
+                                    if all(fact_found(c, flat_pages(tuple(texts))) for c in fact["contains"]))
+                if holders:  # a fact no entry holds is a content gap, not a label
+                    found.append(Question(q=str(fact["ask"]), expect=holders, kind="brochure"))
     found += [Question(q=text, expect=frozenset(), kind="probe") for path in probe_files for text in load_probes(path)]
     return found
 
@@ -115,7 +129,7 @@ def model_file_text(result: Calibrated, targets: Targets, files: list[Path], kno
         "calibration_files": [str(f) for f in files],
         "calibration_questions": result.questions,
         "targets": {"max_wrong": targets.max_wrong, "max_out_of_scope_answered": targets.max_out_of_scope,
-                    "list_cost": targets.list_cost,
+                    "list_cost": targets.list_cost, "item_cost": targets.item_cost,
                     "phrasings_per_entry": targets.phrasings_per_entry, "folds": targets.folds, "l2": targets.l2},
         "models": {
             "semantic": result.semantic[0].as_data({"cross_validated": result.semantic[1].as_data()}),
@@ -137,7 +151,8 @@ def render(result: Calibrated) -> str:
     if result.skipped:
         lines.append(f"skipped {len(result.skipped)} whose label names no entry: " + "; ".join(result.skipped[:5]))
     for name, (model, got) in (("semantic", result.semantic), ("lexical", result.lexical)):
-        lines.append(f"\n{name} model: answer at p ≥ {model.bands.answer:.3f}, list at p ≥ {model.bands.suggest:.3f}")
+        lines.append(f"\n{name} model: answer at p ≥ {model.bands.answer:.3f}, list at p ≥ "
+                     f"{model.bands.suggest:.3f} (of every candidate at p ≥ {model.bands.member:.3f})")
         lines.append(f"  cross-validated: right {got.right:.1%}, within one follow-up {got.within_one:.1%}, wrong "
                      f"{got.wrong:.1%} (of {got.in_scope} in scope); out of scope answered "
                      f"{got.out_of_scope_answered:.1%}, listed {got.out_of_scope_listed:.1%} (of {got.out_of_scope})")

@@ -106,9 +106,9 @@ def in_chinese(knowledge: Knowledge, entry_id: str | None, reply: str) -> str:
     return reply
 
 
-def score(question: FactQuestion, knowledge: Knowledge) -> Scored:
+def score(question: FactQuestion, knowledge: Knowledge, decision: str = "calibrated") -> Scored:
     """Ask the bot (the real handler chain, through `bot ask`) and judge the first reply."""
-    result = explain(question.text, knowledge)
+    result = explain(question.text, knowledge, decision=decision)
     decision, entry = str(result.get("decision", "")), result.get("entry")
     answered = decision == "answer" and entry is not None
     if not question.in_scope:
@@ -124,8 +124,8 @@ def score(question: FactQuestion, knowledge: Knowledge) -> Scored:
     return Scored(question, verdict, decision, entry)
 
 
-def score_all(questions: Iterable[FactQuestion], knowledge: Knowledge) -> list[Scored]:
-    return [score(q, knowledge) for q in questions]
+def score_all(questions: Iterable[FactQuestion], knowledge: Knowledge, decision: str = "calibrated") -> list[Scored]:
+    return [score(q, knowledge, decision) for q in questions]
 
 
 def figures(scored: list[Scored]) -> dict[str, float]:

@@ -93,35 +93,45 @@ def _summary(folder: Path, knowledge: Knowledge | None, errors: list[Problem], w
                    "probes and the Japanese/English/typo questions in tests/data.")
 @click.option("--out-of-scope", "probe_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Questions no entry answers (YAML list); default: tests/data/oos_probes.yaml.")
+@click.option("--facts", "fact_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Brochure facts files ({fact, ask, contains}), each question labelled by the entries holding the "
+                   "fact; default: tests/data/brochure_facts.yaml when --questions is not given.")
 @click.option("--max-wrong", type=click.FloatRange(0, 1), default=Targets.max_wrong, show_default=True,
               help="Share of in-scope questions the answer threshold may answer wrongly.")
 @click.option("--max-out-of-scope", type=click.FloatRange(0, 1), default=Targets.max_out_of_scope,
               show_default=True, help="Share of out-of-scope questions the answer threshold may answer.")
+@click.option("--list-cost", type=click.FloatRange(0, 1), default=Targets.list_cost, show_default=True,
+              help="What a 您是想问 list to an out-of-scope question costs, against one in-scope question the list "
+                   "helps (sets the list threshold).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=MODEL_FILE, show_default=True,
               help="Where to write the model file.")
 @click.option("--dry-run", is_flag=True, help="Fit and print, write nothing.")
 def kb_calibrate(folder: Path | None, question_files: tuple[Path, ...], probe_files: tuple[Path, ...],
-                 max_wrong: float, max_out_of_scope: float, out: Path, dry_run: bool) -> None:
+                 fact_files: tuple[Path, ...],
+                 max_wrong: float, max_out_of_scope: float, list_cost: float, out: Path, dry_run: bool) -> None:
     """Fit the matcher's decision (weights and thresholds) on labelled questions and write its model file."""
     root = _folder(folder)
     questions_in = list(question_files) or list(calibration_run.DEFAULT_QUESTIONS)
     probes_in = list(probe_files) or list(calibration_run.DEFAULT_OUT_OF_SCOPE)
-    missing = [str(p) for p in questions_in + probes_in if not p.is_file()]
+    facts_in = list(fact_files) or ([] if question_files else list(calibration_run.DEFAULT_FACTS))
+    missing = [str(p) for p in questions_in + probes_in + facts_in if not p.is_file()]
     if missing:
         raise click.ClickException(f"labelled file not found: {', '.join(missing)} (run from the project folder)")
     try:
         knowledge = load_knowledge(root, limits=_limits())
     except KnowledgeError as exc:
         raise click.ClickException(f"the knowledge does not load, fix it first: {exc}") from None
-    targets = Targets(max_wrong=max_wrong, max_out_of_scope=max_out_of_scope)
+    targets = Targets(max_wrong=max_wrong, max_out_of_scope=max_out_of_scope, list_cost=list_cost)
     try:
-        result = calibration_run.run(knowledge, calibration_run.labelled(questions_in, probes_in), targets)
+        questions = calibration_run.labelled(questions_in, probes_in, facts_in, root)
+        result = calibration_run.run(knowledge, questions, targets)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(calibration_run.render(result))
     if dry_run:
         return
-    out.write_text(calibration_run.model_file_text(result, targets, questions_in + probes_in, knowledge.version),
+    out.write_text(calibration_run.model_file_text(result, targets, questions_in + facts_in + probes_in,
+                                                   knowledge.version),
                    encoding="utf-8")
     click.echo(f"\nwritten: {out}")
 
@@ -166,7 +176,8 @@ def render_explanation(result: dict) -> str:
     if result.get("bands"):
         bands = result["bands"]
         lines.append(f"why:         the {result['model']} model answers when the best entry's probability is at least "
-                     f"{bands['answer']:.3f} and lists entries from {bands['suggest']:.3f} "
+                     f"{bands['answer']:.3f}, and lists the entries from {bands['member']:.3f} when the best "
+                     f"is at least {bands['suggest']:.3f} "
                      "(bot/matching/data/decision_model.yaml, fitted by `bot kb calibrate`)")
     if result.get("candidates"):
         lines.append("candidates:  probability it answers | word match | meaning match (sentence encoder)")

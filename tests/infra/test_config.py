@@ -218,3 +218,9 @@ def test_a_bot_command_says_the_bad_push_setting_without_a_traceback(command, tm
     assert "PUSH_BATCH_SIZE must be a whole number of followers per job, 1 or more, not '0'." in result.output
     assert "Traceback" not in result.output
     assert not isinstance(result.exception, ConfigError)
+
+
+def test_the_match_decision_is_the_calibrated_model_unless_told_otherwise():
+    assert Config.from_env(GOOD).match_decision == "calibrated"
+    assert Config.from_env({**GOOD, "BOT_MATCH_DECISION": "rules"}).match_decision == "rules"
+    assert "BOT_MATCH_DECISION='model' must be one of calibrated, rules" in problems_for(BOT_MATCH_DECISION="model")

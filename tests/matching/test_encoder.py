@@ -153,4 +153,4 @@ def test_the_web_app_keeps_its_phrasing_vectors_in_its_data_dir(app, config: Con
     cache = config.data_dir / CACHE_FILE
     assert cache.is_file()
     index = engine.knowledge.current.faq.index
-    assert len(PhrasingVectors(cache)) == len({d.text for d in index.docs})
+    assert len(PhrasingVectors(cache)) == len({d.text for d in index.docs} | set(index.semantic.outside_texts))
