@@ -15,6 +15,9 @@ from bot.matching.language import asker_language
 from bot.matching.matcher import match
 
 MENU_POLICY = replace(DEFAULT_POLICY, short_tokens=0)
+# A clause speaks for a long message only about an entry the whole message ranks among its best few: 怎么办 at the
+# end of a question about a cat is near a seminar's phrasing, which the whole message ranks far down.
+CLAUSE_PLAUSIBLE = 3
 # Nobody types a question this long; a pasted article is cut here so matching stays cheap.
 MAX_QUESTION_CHARS = 300
 
@@ -139,7 +142,7 @@ def clause_answers(faq: Faq, text: str, policy: Policy, whole: Decision, calibra
     parts = clauses().split(text[:MAX_QUESTION_CHARS])
     if len(parts) < 2:
         return []
-    plausible = {c.entry_id for c in whole.candidates}
+    plausible = {c.entry_id for c in whole.candidates[:CLAUSE_PLAUSIBLE]}
     named: list[str] = []
     for part in parts:
         analysis = analysis_of(faq, part)

@@ -1,8 +1,8 @@
 """One message through the calibrated matcher: exact rules, lexical candidates, the semantic signal, the model.
 
-This is what answers followers (BOT_MATCH_DECISION=calibrated, the default); the earlier rule-based decision
-(bot/matching/decide.py) stays as a way back (BOT_MATCH_DECISION=rules) and as the baseline bench/calibrated.py and
-bench/fresh.py --decision rules measure it against.
+Followers get it with BOT_MATCH_DECISION=calibrated; the default is still the rule-based decision
+(bot/matching/decide.py), which answers more fresh questions right in the first reply today. bench/calibrated.py
+and bench/fresh.py --decision calibrated measure one beside the other.
 """
 from __future__ import annotations
 

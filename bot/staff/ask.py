@@ -31,7 +31,7 @@ def reply_text(reply: Reply) -> str:
 
 def explain(text: str, knowledge: Knowledge, *, session: dict[str, Any] | None = None,
             menu_key: str | None = None, topics: frozenset[str] = frozenset(),
-            decision: str = "calibrated") -> dict[str, Any]:
+            decision: str | None = None) -> dict[str, Any]:
     """Run the real text step and handler chain on a text message or a menu click (no Redis); the reply with
     its evidence. The effects the handlers asked for are listed, not applied."""
     fields = {"FromUserName": ASK_OPENID, "ToUserName": "gh_bot_ask", "CreateTime": "0"}
@@ -39,7 +39,9 @@ def explain(text: str, knowledge: Knowledge, *, session: dict[str, Any] | None =
         message = ClickEvent({**fields, "MsgType": "event", "Event": "CLICK", "EventKey": menu_key})
     else:
         message = TextMessage({**fields, "MsgType": "text", "Content": text, "MsgId": "1"})
-    config = Config(token="botask", app_id="wxbotask", knowledge_dir=knowledge.root, match_decision=decision)
+    config = Config(token="botask", app_id="wxbotask", knowledge_dir=knowledge.root)
+    if decision is not None:  # else the deployment's default (BOT_MATCH_DECISION)
+        config = config.with_(match_decision=decision)
     ctx = context_for(message, knowledge, config, session=Session(ASK_OPENID, dict(session or {})), topics=topics)
     handled = run_chain(Router(handler_chain()), ctx)  # as the engine runs it, pages and all
     evidence = ctx.evidence

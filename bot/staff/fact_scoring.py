@@ -106,7 +106,7 @@ def in_chinese(knowledge: Knowledge, entry_id: str | None, reply: str) -> str:
     return reply
 
 
-def score(question: FactQuestion, knowledge: Knowledge, decision: str = "calibrated") -> Scored:
+def score(question: FactQuestion, knowledge: Knowledge, decision: str | None = None) -> Scored:
     """Ask the bot (the real handler chain, through `bot ask`) and judge the first reply."""
     result = explain(question.text, knowledge, decision=decision)
     decision, entry = str(result.get("decision", "")), result.get("entry")
@@ -124,7 +124,7 @@ def score(question: FactQuestion, knowledge: Knowledge, decision: str = "calibra
     return Scored(question, verdict, decision, entry)
 
 
-def score_all(questions: Iterable[FactQuestion], knowledge: Knowledge, decision: str = "calibrated") -> list[Scored]:
+def score_all(questions: Iterable[FactQuestion], knowledge: Knowledge, decision: str | None = None) -> list[Scored]:
     return [score(q, knowledge, decision) for q in questions]
 
 

@@ -113,9 +113,9 @@ def test_more_takes_the_next_page_and_keeps_the_rest(knowledge):
 
 
 def test_a_list_is_remembered_for_its_numbers(knowledge):
-    ctx = factory.context("专家", knowledge)
+    ctx = factory.context("研讨会", knowledge)
     outcome = faq.handle(ctx)
-    assert ctx.evidence.decision == "suggest"  # a bare word is ambiguous: the knowledge has several expert entries
+    assert ctx.evidence.decision == "suggest"  # a bare programme word is ambiguous: the knowledge has several
     assert Remember("choices", ctx.evidence.suggestions) in outcome.effects
 
 

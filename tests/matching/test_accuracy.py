@@ -10,16 +10,15 @@ from bot.staff.evaluation import KINDS, Question, Report, evaluate, faq_entries,
 from tests.constants import DATA
 
 # Floors on the test split. Issue 3's goals are ≥ 0.95 answered right on the first reply and ≤ 0.02 wrong answers
-# on out-of-scope questions. Measured on 2026-12-04 with the calibrated decision (python bench/accuracy.py --split
-# test): answered right 0.853, top-1 0.984, answer or suggestion 0.956, wrong in scope 0.004, wrong out of scope
-# 0.000 (the rule-based decision it replaced: 0.873, 0.952, 0.972, 0.016, 0.018). Where the product is below a goal
-# the floor is what it achieves minus a small margin, so a regression fails CI; raise them as it improves.
-ANSWERED_RIGHT_MIN = 0.83  # goal 0.95
-WRONG_OOS_MAX = 0.02  # the goal itself (0 of 55 today)
-COVERED_MIN = 0.94  # answered right, or the right entry among the 您是想问 suggestions
-WRONG_IN_SCOPE_MAX = 0.02
-TOP1_MIN = 0.95
-KIND_COVERED_MIN = 0.75  # per kind of question (voice run-ons are the weakest: 11 of 14)
+# on out-of-scope questions. Measured on 2026-11-28 (python bench/accuracy.py --split test): answered right 0.873,
+# top-1 0.952, answer or suggestion 0.972, wrong in scope 0.016, wrong out of scope 0.018. Where the product is below
+# a goal the floor is what it achieves minus a small margin, so a regression fails CI; raise them as it improves.
+ANSWERED_RIGHT_MIN = 0.85  # goal 0.95
+WRONG_OOS_MAX = 0.02  # the goal itself (1 of 55 today)
+COVERED_MIN = 0.95  # answered right, or the right entry among the 您是想问 suggestions
+WRONG_IN_SCOPE_MAX = 0.03
+TOP1_MIN = 0.93
+KIND_COVERED_MIN = 0.8  # per kind of question (voice run-ons are the weakest: 12 of 14)
 # Entries the content writer may add or not (food-<place>): allowed as alternatives in a label only.
 OPTIONAL_PREFIXES = ("food-",)
 

@@ -60,7 +60,7 @@ def test_ask_json_is_the_contract(small_kb: Path) -> None:
 
 
 def test_ask_json_for_a_list_and_a_fallback(small_kb: Path) -> None:
-    listing = json.loads(run("ask", "--json", "--dir", str(small_kb), "长野县").output)
+    listing = json.loads(run("ask", "--json", "--dir", str(small_kb), "长野").output)
     assert (listing["decision"], listing["entry"]) == ("suggest", None)
     assert set(listing["suggestions"]) == {"tourism-nagano", "tourism-nagano-ski"}
     fallback = json.loads(run("ask", "--json", "--dir", str(small_kb), "签证怎么办").output)

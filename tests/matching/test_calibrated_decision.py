@@ -1,0 +1,45 @@
+"""The calibrated decision through the real handler chain (BOT_MATCH_DECISION=calibrated), on the real knowledge."""
+from __future__ import annotations
+
+import pytest
+
+from bot.knowledge.texts import Say
+from bot.staff.ask import explain
+
+
+def ask(text: str, knowledge) -> dict:
+    return explain(text, knowledge, decision="calibrated")
+
+
+@pytest.mark.parametrize(("text", "entry"), [
+    ("你们电话多少", "contact-phone"),
+    ("北京事务所的传真号码是多少", "contact-fax"),
+    ("CLAIRの海外事務所はいくつありますか", "clair-overseas-offices"),
+    ("what is the JET programme", "jet-about"),
+])
+def test_clear_questions_are_answered_by_the_model(real_knowledge, text: str, entry: str) -> None:
+    result = ask(text, real_knowledge)
+    assert (result["decision"], result["entry"]) == ("answer", entry), result["candidates"][:2]
+
+
+def test_the_probabilities_order_the_candidates_and_explain_the_decision(real_knowledge) -> None:
+    result = ask("专家", real_knowledge)
+    assert result["decision"] == "suggest" and len(result["suggestions"]) >= 2
+    assert result["model"] == "semantic" and 0 < result["bands"]["suggest"] <= result["bands"]["answer"]
+    probabilities = [c["probability"] for c in result["candidates"]]
+    assert probabilities == sorted(probabilities, reverse=True)
+    assert all(c["probability"] >= result["bands"]["member"] for c in result["candidates"]
+               if c["id"] in result["suggestions"])
+
+
+@pytest.mark.parametrize("text", ["今天吃什么", "东京天气怎么样", "帮我写一篇作文", "股票怎么买才赚钱"])
+def test_what_the_knowledge_does_not_hold_falls_back(real_knowledge, text: str) -> None:
+    result = ask(text, real_knowledge)
+    assert result["decision"] == "fallback", (result["decision"], result["suggestions"])
+    assert result["reply"] == real_knowledge.text(Say.fallback)
+
+
+def test_a_one_entry_list_that_lacks_the_fact_asked_is_the_honest_gap(real_knowledge) -> None:
+    result = ask("所长的手机号是多少", real_knowledge)
+    assert (result["decision"], result["gap"], result["gap_entry"]) == ("gap", "mobile", "contact-phone")
+    assert "6513-8791" in result["reply"]
