@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from bot.core.effects import PASS, Forget, Outcome, Remember, answer
+from bot.core.lists import LIST_HERE, Option, numbered, offer, render_in
 from bot.core.replies import TextReply
 from bot.core.router import Context
 from bot.knowledge.texts import Say
@@ -24,7 +25,7 @@ def handle(ctx: Context) -> Outcome:
         return PASS
     word = command_word(ctx.text)
     if word in HELP_WORDS:
-        return answer(TextReply(ctx.knowledge.text(Say.help)))
+        return help_reply(ctx)
     if word in MORE_WORDS:
         pages = ctx.session.get("more") or []
         if not pages:
@@ -33,3 +34,12 @@ def handle(ctx: Context) -> Outcome:
         # With pages left the engine adds the 「更多」 hint.
         return answer(TextReply(page), Remember("more", rest) if rest else Forget("more"))
     return PASS
+
+
+def help_reply(ctx: Context) -> Outcome:
+    """The numbered help topics (conversation.yaml), the follower's latest list: a number lists that topic."""
+    topics = ctx.knowledge.conversation.help_topics
+    labels = numbered([t.title for t in topics])
+    options = [Option(t.title, label, t.entries) for t, label in zip(topics, labels, strict=True)]
+    text = render_in(ctx.knowledge.text(Say.help, topics=LIST_HERE), options, tappable=ctx.config.tappable_lists)
+    return answer(TextReply(text), offer("help", options, ctx.now)) if options else answer(TextReply(text))

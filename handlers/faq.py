@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.core.effects import PASS, Forget, Outcome, Remember, answer
+from bot.core.lists import Option, offer, render
 from bot.core.replies import NewsReply, TextReply
 from bot.core.router import Context
 from bot.knowledge.faq import Faq, FaqEntry
@@ -66,14 +67,14 @@ def missing_fact(ctx: Context, entry: FaqEntry) -> FactKind | None:
     return fact_kinds().missing(ctx.text[:MAX_QUESTION_CHARS], "\n".join([entry.answer, *entry.more]))
 
 
-def suggestion_reply(ctx: Context, faq: Faq, entry_ids: list[str]) -> Outcome:
-    """A numbered list of standard questions, kept in the session so that "2" answers the second."""
+def suggestion_reply(ctx: Context, faq: Faq, entry_ids: list[str], *, intro: str | None = None,
+                     kind: str = "suggest") -> Outcome:
+    """A numbered list of standard questions, the follower's latest list, so that "2" answers the second."""
     entries = [e for e in (faq.get(i) for i in entry_ids) if e is not None]
-    lines = [ctx.knowledge.text(Say.suggest_intro)]
-    lines += [f"{n}. {e.question}" for n, e in enumerate(entries, start=1)]
-    lines.append(ctx.knowledge.text(Say.suggest_outro))
-    return answer(TextReply("\n".join(line for line in lines if line)),
-                  Remember("choices", [e.id for e in entries]), Forget("more"))
+    options = [Option(e.question, f"{n}. {e.question}", (e.id,)) for n, e in enumerate(entries, start=1)]
+    first = ctx.knowledge.text(Say.suggest_intro) if intro is None else intro
+    text = render([first], options, [ctx.knowledge.text(Say.suggest_outro)], tappable=ctx.config.tappable_lists)
+    return answer(TextReply(text), offer(kind, options, ctx.now), Forget("more"))
 
 
 def handle(ctx: Context) -> Outcome:

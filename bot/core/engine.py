@@ -11,6 +11,7 @@ from wechatpy.messages import BaseMessage
 
 from bot.core.dedup import Guard, ReplyCache, Writes, dedup_key
 from bot.core.effects import Applier, Effect, Target
+from bot.core.lists import read_pick
 from bot.core.paging import paginate
 from bot.core.reading import read_text
 from bot.core.replies import NO_REPLY, Reply, TextReply
@@ -191,11 +192,20 @@ class Engine:
 
 def context_for(message: BaseMessage, knowledge: Knowledge, config: Config, *, session: Session,
                 topics: frozenset[str] | None, now: float | None = None) -> Context:
-    """The Context for one message: its text read (the step before the chain), the session and topics as read."""
+    """The Context for one message: its text read (the step before the chain), the session and topics as read.
+
+    A message that picks an option of the latest list (its number, or the option's text a tap sends) reads as the
+    option's text, so that picking does exactly what typing the option does.
+    """
     said = read_text(message, knowledge)
+    moment = time.time() if now is None else now
+    pick = read_pick(said.text, session, moment, knowledge.conversation.settings.list_minutes)
+    text = pick.option.text if pick is not None and pick.option is not None else said.text
     ctx = Context(message=message, openid=str(message.source), session=session, knowledge=knowledge,
-                  config=config, text=said.text, now=time.time() if now is None else now, topics=topics)
+                  config=config, text=text, now=moment, topics=topics, pick=pick)
     ctx.evidence.voice, ctx.evidence.menu_key = said.voice, said.menu_key
+    if pick is not None and pick.option is not None:
+        ctx.evidence.choice = pick.number
     return ctx
 
 

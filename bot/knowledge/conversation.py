@@ -70,6 +70,18 @@ class HelpTopic:
 
 
 @dataclass(frozen=True)
+class Settings:
+    """How long the bot remembers a list and a question's subject, and when it offers a person."""
+
+    list_minutes: int = 5  # a number picks from the last list shown this many minutes ago at most
+    subject_minutes: int = 5  # 「那传真呢」 leans on the previous question's subject for this long
+    fallbacks_before_person: int = 2  # this many unanswered questions in a row: offer a person
+
+
+SETTING_RANGES = {"list_minutes": (1, 60), "subject_minutes": (1, 60), "fallbacks_before_person": (1, 10)}
+
+
+@dataclass(frozen=True)
 class Conversation:
     """The small talk kinds, the request phrasings, the 帮助 topics and the default hot questions."""
 
@@ -78,6 +90,7 @@ class Conversation:
     help_topics: tuple[HelpTopic, ...] = ()
     hot_questions: tuple[str, ...] = ()
     longest: int = 0
+    settings: Settings = field(default_factory=lambda: Settings())
 
     def smalltalk_kind(self, text: str) -> str | None:
         """The kind of small talk the whole message is (the strongest of its parts), or None."""
@@ -128,7 +141,7 @@ def load_conversation(root: Path, entry_ids: Collection[str] | None = None) -> t
     if not isinstance(marked.value, dict):
         return None, [Problem(rel, marked.line, "conversation.yaml must have sections like 'smalltalk:'")]
     sections = marked.value
-    known = {"smalltalk", "requests", "help_topics", "hot_questions"}
+    known = {"smalltalk", "requests", "help_topics", "hot_questions", "settings"}
     for name in sorted(set(sections) - known):
         problems.append(Problem(rel, sections[name].line, f"unknown section '{name}' (known: "
                                                           f"{', '.join(sorted(known))})", "warning"))
@@ -137,11 +150,12 @@ def load_conversation(root: Path, entry_ids: Collection[str] | None = None) -> t
     requests = _requests(sections.get("requests"), rel, owner, problems)
     help_topics = _help_topics(sections.get("help_topics"), rel, entry_ids, problems)
     hot = _entry_list(sections.get("hot_questions"), rel, "hot_questions", entry_ids, problems)
+    settings = _settings(sections.get("settings"), rel, problems)
     longest = max((len(p) for t in smalltalk.values() for p in t.phrasings), default=0)
     if any(p.severity == "error" for p in problems):
         return None, problems
     return Conversation(smalltalk=smalltalk, requests=requests, help_topics=help_topics, hot_questions=hot,
-                        longest=longest), problems
+                        longest=longest, settings=settings), problems
 
 
 def _phrasings(value: Marked | None, rel: str, kind: str, line: int, owner: dict[str, tuple[str, int]],
@@ -243,3 +257,25 @@ def _help_topics(section: Marked | None, rel: str, entry_ids: Collection[str] | 
             continue
         topics.append(HelpTopic(title, entries))
     return tuple(topics)
+
+
+def _settings(section: Marked | None, rel: str, problems: list[Problem]) -> Settings:
+    if section is None:
+        return Settings()
+    if not isinstance(section.value, dict):
+        problems.append(Problem(rel, section.line, "'settings:' must list name: number lines"))
+        return Settings()
+    values: dict[str, int] = {}
+    for name, item in section.value.items():
+        if name not in SETTING_RANGES:
+            problems.append(Problem(rel, item.line, f"unknown setting '{name}' (known: "
+                                                    f"{', '.join(SETTING_RANGES)})"))
+            continue
+        low, high = SETTING_RANGES[name]
+        raw = str(item.plain() or "").strip()
+        if not raw.isdigit() or not low <= int(raw) <= high:
+            problems.append(Problem(rel, item.line, f"'{name}' must be a whole number from {low} to {high}, "
+                                                    f"not {raw!r}"))
+            continue
+        values[name] = int(raw)
+    return Settings(**values)

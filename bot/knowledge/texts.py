@@ -30,7 +30,9 @@ class Say:
     """The sentences, as the handlers and the engine name them."""
 
     welcome = ReplyText("welcome", "a follower has just followed the account")
-    help = ReplyText("help", "帮助 / 菜单 / help")
+    help = ReplyText("help", "帮助 / 菜单 / help: the numbered help topics", ("topics",))
+    help_topic_intro = ReplyText("help_topic_intro", "a help topic picked: the first line of its questions",
+                                 ("title",))
     fallback = ReplyText("fallback", "a question the bot cannot answer (it is logged for staff)")
     error = ReplyText("error", "the bot failed while answering (a bug): the follower is asked to try again")
     voice_unrecognized = ReplyText("voice_unrecognized", "a voice message WeChat could not turn into text")
@@ -48,6 +50,7 @@ class Say:
     suggest_intro = ReplyText("suggest_intro", "the first line of a 您是想问 list")
     suggest_outro = ReplyText("suggest_outro", "the last line of a 您是想问 list")
     choice_invalid = ReplyText("choice_invalid", "a number outside the list just shown", ("count",))
+    no_list = ReplyText("no_list", "a number when no list was shown in the last few minutes")
     subscribe_list = ReplyText("subscribe_list", "订阅 alone: the numbered topics", ("topics",))
     subscribe_done = ReplyText("subscribe_done", "topics subscribed", ("names",))
     subscribe_first_note = ReplyText("subscribe_first_note", "after a follower's first subscription")
