@@ -14,13 +14,14 @@ from collections.abc import Callable
 from bot.core.effects import Applier
 from bot.core.engine import Engine
 from bot.core.router import Handler, Router
-from bot.followers import subscriptions, unanswered
-from bot.followers.effects import ForgetFollower, LogUnanswered, Subscribe, Unsubscribe
+from bot.followers import feedback, handoffs, subscriptions, unanswered
+from bot.followers.effects import ForgetFollower, LogFeedback, LogHandoff, LogUnanswered, Notify, Subscribe, Unsubscribe
 from bot.infra.config import Config
 from bot.infra.store import Keys, Store
 from bot.knowledge import KnowledgeHolder
 from bot.push import followers as push_followers
 from bot.push.inbound import queue_inbound
+from bot.push.notices import apply_notify
 from bot.push.runtime import PUSH_SECTIONS, Runtime, worker_redis
 from bot.wechat.protocol import Edge
 from handlers import default_chain
@@ -44,6 +45,9 @@ def effect_appliers() -> dict[type, tuple[Applier, ...]]:
         Unsubscribe: (subscriptions.apply_change, push_followers.apply_tag_sync),
         ForgetFollower: (subscriptions.apply_forget, push_followers.apply_forget),
         LogUnanswered: (unanswered.apply_log,),
+        LogHandoff: (handoffs.apply_handoff,),
+        LogFeedback: (feedback.apply_feedback,),
+        Notify: (apply_notify,),
     }
 
 

@@ -2,15 +2,29 @@
 from __future__ import annotations
 
 from bot.core.router import Handler
-from handlers import choices, commands, events, fallback, faq, keywords, messages, smalltalk, subscriptions
+from handlers import (
+    choices,
+    commands,
+    events,
+    fallback,
+    faq,
+    feedback,
+    keywords,
+    messages,
+    person,
+    smalltalk,
+    subscriptions,
+)
 
 
 def default_chain() -> list[Handler]:
-    """Fixed precedence: events → kinds → pending choice → commands → subscriptions → small talk → keyword → FAQ
-    → fallback."""
+    """Fixed precedence: events → kinds → a person → 不对 → a pick from a list → commands → subscriptions → small
+    talk → keyword → FAQ → fallback."""
     return [
         events.handle,
         messages.handle,
+        person.handle,
+        feedback.handle,
         choices.handle,
         commands.handle,
         subscriptions.handle,

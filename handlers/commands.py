@@ -7,6 +7,7 @@ from bot.core.effects import PASS, Forget, Outcome, Remember, answer
 from bot.core.lists import LIST_HERE, Option, numbered, offer, render_in
 from bot.core.replies import TextReply
 from bot.core.router import Context
+from bot.knowledge import Knowledge
 from bot.knowledge.texts import Say
 
 HELP_WORDS = {"帮助", "菜单", "help", "?", "？", "功能", "你能做什么", "你会什么", "目录", "menu", "h"}
@@ -36,10 +37,15 @@ def handle(ctx: Context) -> Outcome:
     return PASS
 
 
-def help_reply(ctx: Context) -> Outcome:
-    """The numbered help topics (conversation.yaml), the follower's latest list: a number lists that topic."""
-    topics = ctx.knowledge.conversation.help_topics
+def help_text(knowledge: Knowledge, *, tappable: bool) -> tuple[str, list[Option]]:
+    """The 帮助 reply with its numbered topics (conversation.yaml), and those topics as options to pick."""
+    topics = knowledge.conversation.help_topics
     labels = numbered([t.title for t in topics])
     options = [Option(t.title, label, t.entries) for t, label in zip(topics, labels, strict=True)]
-    text = render_in(ctx.knowledge.text(Say.help, topics=LIST_HERE), options, tappable=ctx.config.tappable_lists)
+    return render_in(knowledge.text(Say.help, topics=LIST_HERE), options, tappable=tappable), options
+
+
+def help_reply(ctx: Context) -> Outcome:
+    """The numbered help topics, the follower's latest list: a number lists that topic's questions."""
+    text, options = help_text(ctx.knowledge, tappable=ctx.config.tappable_lists)
     return answer(TextReply(text), offer("help", options, ctx.now)) if options else answer(TextReply(text))

@@ -14,6 +14,9 @@ from bot.matching.clauses import clauses
 from bot.matching.fact_kinds import FactKind, fact_kinds
 
 MENU_POLICY = replace(DEFAULT_POLICY, short_tokens=0)
+# Session: the answer just given (entry, the question, the other candidates), for a 「不对」 right after it.
+ANSWERED = "answered"
+OTHERS_KEPT = 3
 # Nobody types a question this long; a pasted article is cut here so matching stays cheap.
 MAX_QUESTION_CHARS = 300
 
@@ -46,15 +49,18 @@ def answer_reply(ctx: Context, entry: FaqEntry) -> Outcome:
     # The engine splits a long first page and adds the hint; pages left from an earlier answer are dropped.
     pages = Remember("more", list(entry.more)) if entry.more else Forget("more")
     ctx.evidence.entry = entry.id
+    others = list(dict.fromkeys(c.entry_id for c in ctx.evidence.candidates if c.entry_id != entry.id))
+    given = Remember(ANSWERED, {"entry": entry.id, "question": ctx.text or "", "at": round(ctx.now, 3),
+                                "others": others[:OTHERS_KEPT]})
     gap = missing_fact(ctx, entry)
     if gap is not None:
         ctx.evidence.gap, ctx.evidence.decision = gap.key, "gap"
         shown = f"{content}\n{entry.link.url}" if entry.link is not None else content
-        return answer(TextReply(ctx.knowledge.text(Say.missing_fact, what=gap.name, answer=shown)), pages)
+        return answer(TextReply(ctx.knowledge.text(Say.missing_fact, what=gap.name, answer=shown)), pages, given)
     if entry.link is not None:
         return answer(NewsReply(title=entry.link.title, description=content, url=entry.link.url,
-                                picurl=entry.link.picurl), pages)
-    return answer(TextReply(content), pages)
+                                picurl=entry.link.picurl), pages, given)
+    return answer(TextReply(content), pages, given)
 
 
 def missing_fact(ctx: Context, entry: FaqEntry) -> FactKind | None:

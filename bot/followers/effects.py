@@ -1,4 +1,5 @@
-"""The effects a handler asks for on a follower's lasting state: subscriptions, the unanswered log, an unfollow.
+"""The effects a handler asks for on a follower's lasting state: subscriptions, the unanswered log, an unfollow,
+a request for a person, feedback on an answer.
 
 They are applied on the reply's pipeline by the appliers in `bot.followers.subscriptions` and
 `bot.followers.unanswered` (and, for what pushes keep about a follower, `bot.push.followers`), wired in `bot.app`.
@@ -35,6 +36,32 @@ class LogUnanswered(Effect):
 
     text: str
     score: float = 0.0
+
+
+@dataclass(frozen=True)
+class LogHandoff(Effect):
+    """The follower asked for a person (`why`: asked) or was offered one after questions the bot could not answer
+    (`why`: misses); `via` says what the bot did: transfer (WeChat's customer service) or contact (the card)."""
+
+    why: str
+    via: str
+    text: str
+
+
+@dataclass(frozen=True)
+class LogFeedback(Effect):
+    """The follower said the answer of `entry` to their `question` was not it (`said`: their words)."""
+
+    entry: str
+    question: str
+    said: str
+
+
+@dataclass(frozen=True)
+class Notify(Effect):
+    """Send the follower `text` as a customer-service message once the reply is out (the reply cannot say it)."""
+
+    text: str
 
 
 def changes_subscriptions(effect: object) -> bool:

@@ -166,6 +166,16 @@ class Keys:
         return f"{self.prefix}unanswered"
 
     @property
+    def handoffs(self) -> str:
+        """Capped stream of followers who asked for a person (or were offered one): see bot.followers.handoffs."""
+        return f"{self.prefix}handoffs"
+
+    @property
+    def feedback(self) -> str:
+        """Capped stream of answers a follower said were not it: see bot.followers.feedback."""
+        return f"{self.prefix}feedback"
+
+    @property
     def stats(self) -> str:
         return f"{self.prefix}stats"
 

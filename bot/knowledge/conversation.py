@@ -89,6 +89,7 @@ class Conversation:
     requests: Mapping[str, frozenset[str]] = field(default_factory=dict)
     help_topics: tuple[HelpTopic, ...] = ()
     hot_questions: tuple[str, ...] = ()
+    contact_entry: str = ""  # the FAQ entry whose answer is the office's contact card
     longest: int = 0
     settings: Settings = field(default_factory=lambda: Settings())
 
@@ -141,7 +142,7 @@ def load_conversation(root: Path, entry_ids: Collection[str] | None = None) -> t
     if not isinstance(marked.value, dict):
         return None, [Problem(rel, marked.line, "conversation.yaml must have sections like 'smalltalk:'")]
     sections = marked.value
-    known = {"smalltalk", "requests", "help_topics", "hot_questions", "settings"}
+    known = {"smalltalk", "requests", "help_topics", "hot_questions", "settings", "contact_entry"}
     for name in sorted(set(sections) - known):
         problems.append(Problem(rel, sections[name].line, f"unknown section '{name}' (known: "
                                                           f"{', '.join(sorted(known))})", "warning"))
@@ -151,11 +152,13 @@ def load_conversation(root: Path, entry_ids: Collection[str] | None = None) -> t
     help_topics = _help_topics(sections.get("help_topics"), rel, entry_ids, problems)
     hot = _entry_list(sections.get("hot_questions"), rel, "hot_questions", entry_ids, problems)
     settings = _settings(sections.get("settings"), rel, problems)
+    contact = _entry_list(Marked([sections["contact_entry"]], sections["contact_entry"].line)
+                          if "contact_entry" in sections else None, rel, "contact_entry", entry_ids, problems)
     longest = max((len(p) for t in smalltalk.values() for p in t.phrasings), default=0)
     if any(p.severity == "error" for p in problems):
         return None, problems
     return Conversation(smalltalk=smalltalk, requests=requests, help_topics=help_topics, hot_questions=hot,
-                        longest=longest, settings=settings), problems
+                        contact_entry=contact[0] if contact else "", longest=longest, settings=settings), problems
 
 
 def _phrasings(value: Marked | None, rel: str, kind: str, line: int, owner: dict[str, tuple[str, int]],

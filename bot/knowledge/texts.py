@@ -63,6 +63,16 @@ class Say:
     unsubscribe_hint = ReplyText("unsubscribe_hint", "退订 alone: which topics can be unsubscribed", ("names",))
     subscriptions_none = ReplyText("subscriptions_none", "我的订阅 / 退订 with no subscription")
     my_subscriptions = ReplyText("my_subscriptions", "我的订阅: the follower's topics", ("topics",))
+    person_contact = ReplyText("person_contact", "the follower asked for a person and the account has no customer "
+                               "service: the office's contact card", ("contact",))
+    person_misses = ReplyText("person_misses", "questions in a row the bot could not answer: the contact card",
+                              ("contact",))
+    person_transfer = ReplyText("person_transfer", "the follower is handed to customer service (sent as a "
+                                "customer-service message)")
+    not_it_others = ReplyText("not_it_others", "不对 right after an answer: the first line of the other candidates")
+    not_it_contact = ReplyText("not_it_contact", "不对 right after an answer, no other candidate: the contact card",
+                               ("contact",))
+    not_it_nothing = ReplyText("not_it_nothing", "不对 when no answer was just given")
     subscriptions_unavailable = ReplyText("subscriptions_unavailable", "a subscription command while Redis is down")
 
 
