@@ -9,6 +9,7 @@ from handlers import (
     fallback,
     faq,
     feedback,
+    followups,
     keywords,
     messages,
     person,
@@ -18,8 +19,8 @@ from handlers import (
 
 
 def default_chain() -> list[Handler]:
-    """Fixed precedence: events → kinds → a person → 不对 → a pick from a list → commands → subscriptions → small
-    talk → keyword → FAQ → fallback."""
+    """Fixed precedence: events → kinds → a person → 不对 → a pick from a list → commands → subscriptions →
+    follow-ups → small talk → keyword → FAQ → fallback."""
     return [
         events.handle,
         messages.handle,
@@ -28,6 +29,7 @@ def default_chain() -> list[Handler]:
         choices.handle,
         commands.handle,
         subscriptions.handle,
+        followups.handle,
         smalltalk.handle,
         keywords.handle,
         faq.handle,

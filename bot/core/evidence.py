@@ -35,6 +35,7 @@ class Evidence:
     voice: bool = False  # the text is WeChat's speech recognition
     menu_key: str | None = None  # the menu button clicked
     choice: int | None = None  # the number picked from a list
+    subject: str | None = None  # subject.attribute a follow-up was read with (knowledge/subjects.yaml)
     subscription: str | None = None  # the subscription command carried out
     model: str = ""  # which calibrated model decided: semantic | lexical ("exact" when an exact rule answered)
     gap: str | None = None  # the kind of fact asked for that the answer does not give (bot.matching.fact_kinds)

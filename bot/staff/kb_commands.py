@@ -129,8 +129,10 @@ def kb_calibrate(folder: Path | None, question_files: tuple[Path, ...], probe_fi
 @click.command()
 @click.argument("text", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (for scripts).")
+@click.option("--previous", "previous", metavar="TEXT", default=None,
+              help="The message before TEXT (a follow-up like 那传真呢 is read against it).")
 @_DIR
-def ask(text: tuple[str, ...], as_json: bool, folder: Path | None) -> None:
+def ask(text: tuple[str, ...], as_json: bool, previous: str | None, folder: Path | None) -> None:
     """What the bot would answer to TEXT, and why."""
 
     folder = _folder(folder)
@@ -138,7 +140,7 @@ def ask(text: tuple[str, ...], as_json: bool, folder: Path | None) -> None:
         knowledge = load_knowledge(folder, limits=_limits())
     except KnowledgeError as exc:
         raise click.ClickException(f"the knowledge has errors (run `{bot_command('kb check')}`):\n{exc}") from exc
-    result = explain(" ".join(text), knowledge)
+    result = explain(" ".join(text), knowledge, previous=previous)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
         return
@@ -147,13 +149,17 @@ def ask(text: tuple[str, ...], as_json: bool, folder: Path | None) -> None:
 
 def render_explanation(result: dict) -> str:
     """`bot ask` for a person: the evidence first, the reply last."""
-    lines = [f"question:    {result['text']}",
+    lines = [f"previous:    {result['previous']}"] if result.get("previous") else []
+    lines += [f"question:    {result['text']}",
              f"normalized:  {result.get('normalized') or ''}",
              f"tokens:      {' | '.join(result.get('tokens') or [])}"]
     if result.get("repaired"):
         lines.append(f"repaired:    {result['repaired']}  (homophone typo)")
     if result.get("unknown"):
         lines.append(f"unknown:     {' | '.join(result['unknown'])}  (words no entry knows)")
+    if result.get("subject"):
+        lines.append(f"follow-up:   read as {result['subject']} (subject.attribute, from the previous question; "
+                     "knowledge/subjects.yaml)")
     if result.get("gap"):
         lines.append(f"gap:         the question asks for {result['gap']}, which the answer of "
                      f"{result['gap_entry']} does not give: the reply says so (bot/matching/data/fact_kinds.yaml)")

@@ -65,3 +65,52 @@ def test_each_mistake_is_named_at_its_line(tmp_path: Path, what: str, text: str,
                                           words: str) -> None:
     found = problems_of(tmp_path, text)
     assert any(w == where and s == severity and words in m for w, s, m in found), (what, found)
+
+
+SUBJECTS = """\
+attributes:
+  fax: [传真, fax]
+  phone: [电话]
+markers: [那, 呢]
+subjects:
+  beijing:
+    words: [北京]
+    attributes: {fax: contact-fax, phone: contact-phone}
+  jet:
+    words: [JET]
+    entry: jet-about
+"""
+
+
+def subject_problems(tmp_path: Path, text: str) -> list[tuple[str, str, str]]:
+    root = write_knowledge(tmp_path)
+    (root / "subjects.yaml").write_text(text, encoding="utf-8")
+    _, problems = check_knowledge(root)
+    return [(f"{p.file}:{p.line}", p.severity, p.message) for p in problems]
+
+
+def test_good_subjects_load_clean(tmp_path: Path) -> None:
+    root = write_knowledge(tmp_path)
+    (root / "subjects.yaml").write_text(SUBJECTS, encoding="utf-8")
+    knowledge, problems = check_knowledge(root)
+    assert problems == [] and knowledge is not None
+    reading = knowledge.subjects.read("那传真呢")
+    assert (reading.subject, reading.attribute, reading.short) == (None, "fax", True)
+
+
+@pytest.mark.parametrize(("text", "where", "words"), [
+    (SUBJECTS.replace("fax: contact-fax", "fax: contact-fx"), "knowledge/subjects.yaml:8",
+     "no FAQ entry has the id 'contact-fx'"),
+    (SUBJECTS.replace("entry: jet-about", "entry: jet-abut"), "knowledge/subjects.yaml:11",
+     "no FAQ entry has the id 'jet-abut'"),
+    (SUBJECTS.replace("phone: contact-phone}", "mail: contact-phone}"), "knowledge/subjects.yaml:8",
+     "unknown attribute 'mail'"),
+    (SUBJECTS.replace("words: [JET]", "words: [北京]"), "knowledge/subjects.yaml:9",
+     "names both 'subject beijing'"),
+    (SUBJECTS.replace("    entry: jet-about\n", ""), "knowledge/subjects.yaml:9", "needs an 'entry' or 'attributes'"),
+    (SUBJECTS.replace("    words: [JET]\n", ""), "knowledge/subjects.yaml:9", "needs words"),
+    (SUBJECTS.replace("  jet:", "  JET Programme:"), "knowledge/subjects.yaml:9", "must be lowercase"),
+])
+def test_each_subject_mistake_is_named_at_its_line(tmp_path: Path, text: str, where: str, words: str) -> None:
+    found = subject_problems(tmp_path, text)
+    assert any(w == where and s == "error" and words in m for w, s, m in found), found
