@@ -15,7 +15,17 @@ from bot.core.effects import Applier
 from bot.core.engine import Engine
 from bot.core.router import Handler, Router
 from bot.followers import feedback, handoffs, subscriptions, unanswered
-from bot.followers.effects import ForgetFollower, LogFeedback, LogHandoff, LogUnanswered, Notify, Subscribe, Unsubscribe
+from bot.followers.effects import (
+    CountAnswer,
+    ForgetFollower,
+    LogFeedback,
+    LogHandoff,
+    LogUnanswered,
+    Notify,
+    Subscribe,
+    Unsubscribe,
+)
+from bot.followers.hot import HotQuestions, apply_count
 from bot.infra.config import Config
 from bot.infra.store import Keys, Store
 from bot.knowledge import KnowledgeHolder
@@ -48,6 +58,7 @@ def effect_appliers() -> dict[type, tuple[Applier, ...]]:
         LogHandoff: (handoffs.apply_handoff,),
         LogFeedback: (feedback.apply_feedback,),
         Notify: (apply_notify,),
+        CountAnswer: (apply_count,),
     }
 
 
@@ -57,7 +68,8 @@ def build_engine(config: Config, *, store: Store | None = None, edge: Edge | Non
     knowledge = KnowledgeHolder.for_config(config, background=True)
     return Engine(config=config, store=store, knowledge=knowledge, router=Router(handler_chain()),
                   edge=edge or build_edge(config), appliers=effect_appliers(),
-                  inbound_writes=[queue_inbound])  # a message opens the follower's push window
+                  inbound_writes=[queue_inbound],  # a message opens the follower's push window
+                  hot=HotQuestions(store))
 
 
 def build_push_runtime(config: Config, *, store: Store | None = None,

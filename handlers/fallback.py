@@ -3,10 +3,12 @@ cannot answer bring a person in (handlers/person.py)."""
 from __future__ import annotations
 
 from bot.core.effects import Forget, Outcome, Remember, answer
+from bot.core.lists import offer, render
 from bot.core.replies import NO_REPLY, TextReply
 from bot.core.router import Context
 from bot.followers.effects import LogUnanswered
 from bot.knowledge.texts import Say
+from handlers.faq import hot_options
 from handlers.person import MISSES, handoff
 
 
@@ -23,4 +25,9 @@ def handle(ctx: Context) -> Outcome:
     reachable = ctx.config.customer_service or bool(conversation.contact_entry)  # someone to bring in
     if reachable and misses >= conversation.settings.fallbacks_before_person:
         return handoff(ctx, "misses", logged, Forget(MISSES), said=Say.person_misses)
-    return answer(TextReply(ctx.knowledge.text(Say.fallback)), logged, Remember(MISSES, misses))
+    hot = hot_options(ctx)
+    if not hot:
+        return answer(TextReply(ctx.knowledge.text(Say.fallback)), logged, Remember(MISSES, misses))
+    text = render([ctx.knowledge.text(Say.fallback), ctx.knowledge.text(Say.hot_intro)], hot, [],
+                  tappable=ctx.config.tappable_lists)
+    return answer(TextReply(text), logged, Remember(MISSES, misses), offer("hot", hot, ctx.now))

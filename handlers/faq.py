@@ -7,6 +7,7 @@ from bot.core.effects import PASS, Forget, Outcome, Remember, answer
 from bot.core.lists import Option, offer, render
 from bot.core.replies import NewsReply, TextReply
 from bot.core.router import Context
+from bot.followers.effects import CountAnswer
 from bot.knowledge.faq import Faq, FaqEntry
 from bot.knowledge.texts import Say
 from bot.matching import DEFAULT_POLICY, Analysis, Decision, Policy, decide
@@ -50,17 +51,17 @@ def answer_reply(ctx: Context, entry: FaqEntry) -> Outcome:
     pages = Remember("more", list(entry.more)) if entry.more else Forget("more")
     ctx.evidence.entry = entry.id
     others = list(dict.fromkeys(c.entry_id for c in ctx.evidence.candidates if c.entry_id != entry.id))
-    given = Remember(ANSWERED, {"entry": entry.id, "question": ctx.text or "", "at": round(ctx.now, 3),
-                                "others": others[:OTHERS_KEPT]})
+    given = (Remember(ANSWERED, {"entry": entry.id, "question": ctx.text or "", "at": round(ctx.now, 3),
+                                 "others": others[:OTHERS_KEPT]}), CountAnswer(entry.id))
     gap = missing_fact(ctx, entry)
     if gap is not None:
         ctx.evidence.gap, ctx.evidence.decision = gap.key, "gap"
         shown = f"{content}\n{entry.link.url}" if entry.link is not None else content
-        return answer(TextReply(ctx.knowledge.text(Say.missing_fact, what=gap.name, answer=shown)), pages, given)
+        return answer(TextReply(ctx.knowledge.text(Say.missing_fact, what=gap.name, answer=shown)), pages, *given)
     if entry.link is not None:
         return answer(NewsReply(title=entry.link.title, description=content, url=entry.link.url,
-                                picurl=entry.link.picurl), pages, given)
-    return answer(TextReply(content), pages, given)
+                                picurl=entry.link.picurl), pages, *given)
+    return answer(TextReply(content), pages, *given)
 
 
 def missing_fact(ctx: Context, entry: FaqEntry) -> FactKind | None:
@@ -135,3 +136,24 @@ def clause_answers(faq: Faq, text: str, policy: Policy, whole: Decision) -> list
         if found.kind == "answer" and found.entry_id in plausible and found.entry_id not in named:
             named.append(found.entry_id)
     return named[:policy.max_choices]
+
+
+def hot_entries(ctx: Context) -> list[str]:
+    """The questions to offer as most asked: the most answered entries of the last 7 days once there have been
+    enough answers (conversation.yaml's hot_min_answers), the staff's hot_questions list before that."""
+    settings = ctx.knowledge.conversation.settings
+    faq = faq_of(ctx)
+    if faq is None or not settings.hot_count:
+        return []
+    if sum(ctx.hot.values()) >= max(settings.hot_min_answers, 1):
+        ranked = sorted(ctx.hot, key=lambda entry_id: (-ctx.hot[entry_id], entry_id))
+    else:
+        ranked = list(ctx.knowledge.conversation.hot_questions)
+    return [i for i in ranked if faq.get(i) is not None][:settings.hot_count]
+
+
+def hot_options(ctx: Context, start: int = 1) -> list[Option]:
+    """The hot questions as options numbered from `start`."""
+    faq = faq_of(ctx)
+    entries = [faq.get(i) for i in hot_entries(ctx)] if faq is not None else []
+    return [Option(e.question, f"{n}. {e.question}", (e.id,)) for n, e in enumerate(entries, start=start) if e]

@@ -60,6 +60,8 @@ def context(message: BaseMessage | str, knowledge: Knowledge, *, session: dict[s
                        topics=None if topics is None else frozenset(topics), now=now)
 
 
-def help_reply(knowledge: Knowledge, *, tappable: bool = True) -> str:
-    """What 帮助 answers with this knowledge (its topics tappable, as configured by default)."""
-    return help_text(knowledge, tappable=tappable)[0]
+def help_reply(knowledge: Knowledge, *, hot: dict[str, int] | None = None) -> str:
+    """What 帮助 answers with this knowledge (its topics tappable, as configured by default; no traffic counted)."""
+    ctx = context("帮助", knowledge)
+    ctx.hot = dict(hot or {})
+    return help_text(ctx)[0]

@@ -104,14 +104,18 @@ def link(option: Option, number: int, *, content: str | None = None) -> str:
 
 
 def render(lines_before: list[str], options: list[Option], lines_after: list[str], *, tappable: bool,
-           per_line: int = 1, separator: str = "  ") -> str:
+           per_line: int = 1, separator: str = "  ", headings: dict[int, str] | None = None) -> str:
     """The list as text: its options as tappable links when asked and when they fit, otherwise numbered lines.
 
     Links that would take the reply over LIST_BYTES send the option's number instead of its text; when even those
     do not fit, the plain lines are used, so a reply is never cut by WeChat in the middle of a link.
     """
     def build(cells: list[str]) -> str:
-        rows = [separator.join(cells[i:i + per_line]) for i in range(0, len(cells), per_line)]
+        rows = []
+        for i in range(0, len(cells), per_line):
+            if headings and i in headings:  # a line before the option at index i (one option per line)
+                rows.append(headings[i])
+            rows.append(separator.join(cells[i:i + per_line]))
         return "\n".join(line for line in [*lines_before, *rows, *lines_after] if line)
 
     plain = build([o.label for o in options])
@@ -128,12 +132,14 @@ def render(lines_before: list[str], options: list[Option], lines_after: list[str
 LIST_HERE = "\x00"
 
 
-def render_in(sentence: str, options: list[Option], *, tappable: bool, per_line: int = 1) -> str:
+def render_in(sentence: str, options: list[Option], *, tappable: bool, per_line: int = 1,
+              headings: dict[int, str] | None = None) -> str:
     """A sentence from replies.yaml filled with LIST_HERE where the list goes, rendered with the list in place."""
     before, _, after = sentence.partition(LIST_HERE)
-    return render(before.split("\n"), options, after.split("\n"), tappable=tappable, per_line=per_line)
+    return render(before.split("\n"), options, after.split("\n"), tappable=tappable, per_line=per_line,
+                  headings=headings)
 
 
-def numbered(labels: list[str]) -> list[str]:
+def numbered(labels: list[str], start: int = 1) -> list[str]:
     """「1. …」, 「2. …」: the label of each option shown."""
-    return [f"{n}. {label}" for n, label in enumerate(labels, start=1)]
+    return [f"{n}. {label}" for n, label in enumerate(labels, start=start)]

@@ -33,6 +33,7 @@ class Context:
     now: float = field(default_factory=time.time)
     topics: frozenset[str] | None = None
     pick: Pick | None = None  # what the message picks from the latest list (its text is then the option's)
+    hot: dict[str, int] = field(default_factory=dict)  # answers per entry over the last days (the hot questions)
     evidence: Evidence = field(default_factory=Evidence)
 
     @property

@@ -7,6 +7,7 @@ They are applied on the reply's pipeline by the appliers in `bot.followers.subsc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from bot.core.effects import Effect
 
@@ -55,6 +56,14 @@ class LogFeedback(Effect):
     entry: str
     question: str
     said: str
+
+
+@dataclass(frozen=True)
+class CountAnswer(Effect):
+    """One more answer of `entry` today, for the hot questions (a count: losing one is harmless)."""
+
+    entry: str
+    lasting: ClassVar[bool] = False
 
 
 @dataclass(frozen=True)

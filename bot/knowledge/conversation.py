@@ -76,9 +76,12 @@ class Settings:
     list_minutes: int = 5  # a number picks from the last list shown this many minutes ago at most
     subject_minutes: int = 5  # 「那传真呢」 leans on the previous question's subject for this long
     fallbacks_before_person: int = 2  # this many unanswered questions in a row: offer a person
+    hot_count: int = 5  # how many hot questions 帮助 and the fallback show
+    hot_min_answers: int = 20  # answers in the last 7 days before the counted list replaces the staff's
 
 
-SETTING_RANGES = {"list_minutes": (1, 60), "subject_minutes": (1, 60), "fallbacks_before_person": (1, 10)}
+SETTING_RANGES = {"list_minutes": (1, 60), "subject_minutes": (1, 60), "fallbacks_before_person": (1, 10),
+                  "hot_count": (0, 9), "hot_min_answers": (0, 100_000)}
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ class Say:
 
     welcome = ReplyText("welcome", "a follower has just followed the account")
     help = ReplyText("help", "帮助 / 菜单 / help: the numbered help topics", ("topics",))
+    hot_intro = ReplyText("hot_intro", "the line before the most asked questions (in 帮助 and the fallback)")
     help_topic_intro = ReplyText("help_topic_intro", "a help topic picked: the first line of its questions",
                                  ("title",))
     fallback = ReplyText("fallback", "a question the bot cannot answer (it is logged for staff)")

@@ -37,7 +37,8 @@ def links(reply: str) -> list[tuple[str, str, str]]:
 def test_help_then_a_number_lists_that_topic_and_then_a_number_answers(client: WebhookClient, engine) -> None:
     knowledge = engine.knowledge.current
     listing = client.say("帮助")
-    assert len(links(listing)) == len(knowledge.conversation.help_topics)
+    hot = knowledge.conversation.hot_questions[:knowledge.conversation.settings.hot_count]
+    assert len(links(listing)) == len(knowledge.conversation.help_topics) + len(hot)
     topic = knowledge.conversation.help_topics[1]
     second = client.say("2")
     assert second.startswith(knowledge.text(Say.help_topic_intro, title=topic.title))

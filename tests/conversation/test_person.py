@@ -48,18 +48,18 @@ def test_asking_for_a_person_gives_the_contact_card_and_is_kept_for_staff(client
 
 def test_two_misses_in_a_row_bring_in_a_person(client, engine, store) -> None:
     fallback = engine.knowledge.current.text(Say.fallback)
-    assert client.say("签证怎么办") == fallback
+    assert client.say("签证怎么办").startswith(fallback)
     assert client.say("护照丢了怎么办") == engine.knowledge.current.text(Say.person_misses, contact=contact(engine))
     assert [(r["why"], r["q"]) for r in handoffs(store)] == [("misses", "护照丢了怎么办")]
     assert store.redis.xlen(store.keys.unanswered) == 2  # both questions still go to staff as unanswered
-    assert client.say("驾照怎么换") == fallback  # the count starts again
+    assert client.say("驾照怎么换").startswith(fallback)  # the count starts again
 
 
 def test_an_answer_between_two_misses_resets_the_count(client, engine, store) -> None:
     fallback = engine.knowledge.current.text(Say.fallback)
-    assert client.say("签证怎么办") == fallback
+    assert client.say("签证怎么办").startswith(fallback)
     assert "6513-8791" in client.say("电话多少")
-    assert client.say("护照丢了怎么办") == fallback
+    assert client.say("护照丢了怎么办").startswith(fallback)
     assert handoffs(store) == []
 
 
