@@ -9,6 +9,7 @@ from __future__ import annotations
 from bot.core.effects import PASS, Outcome, answer
 from bot.core.replies import TextReply
 from bot.core.router import Context
+from bot.followers.effects import LogPicked
 from bot.knowledge.texts import Say
 from handlers.faq import answer_reply, faq_of, suggestion_reply
 
@@ -30,9 +31,12 @@ def handle(ctx: Context) -> Outcome:
     entries = [e for e in pick.option.entries if faq.get(e) is not None]
     if len(pick.option.entries) == 1 and entries:
         ctx.evidence.decided("answer", rule="choice", score=1.0)
-        return answer_reply(ctx, faq.get(entries[0]))
+        picked = answer_reply(ctx, faq.get(entries[0]))
+        if pick.kind != "suggest" or not pick.asked:
+            return picked
+        return Outcome(picked.reply, (*picked.effects, LogPicked(pick.asked)))
     if len(entries) > 1:
         ctx.evidence.decided("suggest", rule="help_topic", suggestions=entries)
-        return suggestion_reply(ctx, faq, entries, intro=ctx.knowledge.text(Say.help_topic_intro,
-                                                                           title=pick.option.text))
+        return suggestion_reply(ctx, faq, entries, kind="help_topic",
+                                intro=ctx.knowledge.text(Say.help_topic_intro, title=pick.option.text))
     return PASS  # an option that is a command (订阅 旅游), or whose entries left the knowledge: read as typed

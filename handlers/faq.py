@@ -7,7 +7,7 @@ from bot.core.effects import PASS, Forget, Outcome, Remember, answer
 from bot.core.lists import Option, offer, render
 from bot.core.replies import NewsReply, TextReply
 from bot.core.router import Context
-from bot.followers.effects import CountAnswer
+from bot.followers.effects import CountAnswer, LogListed
 from bot.knowledge.faq import Faq, FaqEntry
 from bot.knowledge.texts import Say
 from bot.matching import DEFAULT_POLICY, Analysis, Decision, Policy, decide
@@ -81,7 +81,11 @@ def suggestion_reply(ctx: Context, faq: Faq, entry_ids: list[str], *, intro: str
     options = [Option(e.question, f"{n}. {e.question}", (e.id,)) for n, e in enumerate(entries, start=1)]
     first = ctx.knowledge.text(Say.suggest_intro) if intro is None else intro
     text = render([first], options, [ctx.knowledge.text(Say.suggest_outro)], tappable=ctx.config.tappable_lists)
-    return answer(TextReply(text), offer(kind, options, ctx.now), Forget("more"))
+    if kind != "suggest" or ctx.text is None:
+        return answer(TextReply(text), offer(kind, options, ctx.now), Forget("more"))
+    # The matcher's own 您是想问 list: staff see the lists nobody picked from.
+    return answer(TextReply(text), offer(kind, options, ctx.now, asked=ctx.text), Forget("more"),
+                  LogListed(ctx.text, tuple(e.id for e in entries)))
 
 
 def handle(ctx: Context) -> Outcome:

@@ -29,6 +29,6 @@ def handle(ctx: Context) -> Outcome:
     faq = faq_of(ctx)
     others = [i for i in last.get("others") or () if faq is not None and faq.get(str(i)) is not None]
     if faq is not None and others:
-        listed = suggestion_reply(ctx, faq, others, intro=ctx.knowledge.text(Say.not_it_others))
+        listed = suggestion_reply(ctx, faq, others, intro=ctx.knowledge.text(Say.not_it_others), kind="not_it")
         return answer(listed.reply, *carried, logged, *listed.effects)
     return answer(TextReply(ctx.knowledge.text(Say.not_it_contact, contact=contact_card(ctx))), *carried, logged)

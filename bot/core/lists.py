@@ -58,21 +58,21 @@ class Pick:
     option: Option | None = None
     count: int = 0  # how many options the live list has (0: there is none)
     kind: str = ""
+    asked: str = ""  # the question the list was shown for (a 您是想问 list)
 
 
-def offer(kind: str, options: list[Option], now: float) -> Remember:
-    """The session effect that makes `options` the follower's latest list."""
-    return Remember(LIST_KEY, {"kind": kind, "at": round(now, 3), "options": [o.record() for o in options]})
+def offer(kind: str, options: list[Option], now: float, *, asked: str = "") -> Remember:
+    """The session effect that makes `options` the follower's latest list (`asked`: the question it answers)."""
+    return Remember(LIST_KEY, {"kind": kind, "at": round(now, 3), "asked": asked,
+                               "options": [o.record() for o in options]})
 
 
 def live_options(session: Session, now: float, minutes: int) -> tuple[str, list[Option]]:
     """(kind, options) of the latest list when it is still live, else ("", [])."""
-    record = session.get(LIST_KEY)
-    if not isinstance(record, dict):
+    record = live_record(session, now, minutes)
+    if record is None:
         return "", []
     try:
-        if now - float(record.get("at", 0)) > minutes * 60:
-            return "", []
         options = [Option(str(o["text"]), str(o.get("label") or ""), tuple(str(e) for e in o.get("entries") or ()))
                    for o in record.get("options") or ()]
     except (TypeError, ValueError, KeyError, AttributeError):
@@ -80,20 +80,32 @@ def live_options(session: Session, now: float, minutes: int) -> tuple[str, list[
     return str(record.get("kind") or ""), options
 
 
+def live_record(session: Session, now: float, minutes: int) -> dict | None:
+    """The latest list's session record while it is live."""
+    record = session.get(LIST_KEY)
+    if not isinstance(record, dict):
+        return None
+    try:
+        return record if now - float(record.get("at", 0)) <= minutes * 60 else None
+    except (TypeError, ValueError):
+        return None
+
+
 def read_pick(text: str | None, session: Session, now: float, minutes: int) -> Pick | None:
     """What the message picks: a number (in range, out of range, or with no list), a tapped option, or None."""
     if text is None:
         return None
     kind, options = live_options(session, now, minutes)
+    asked = str((live_record(session, now, minutes) or {}).get("asked") or "")
     number = choice_number(text)
     if number is not None:
         if 1 <= number <= len(options):
-            return Pick(number, options[number - 1], len(options), kind)
-        return Pick(number, None, len(options), kind)
+            return Pick(number, options[number - 1], len(options), kind, asked)
+        return Pick(number, None, len(options), kind, asked)
     said = text.strip()
     for index, option in enumerate(options, start=1):
         if said and said == option.text:
-            return Pick(index, option, len(options), kind)
+            return Pick(index, option, len(options), kind, asked)
     return None
 
 

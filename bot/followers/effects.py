@@ -40,6 +40,22 @@ class LogUnanswered(Effect):
 
 
 @dataclass(frozen=True)
+class LogListed(Effect):
+    """A 您是想问 list was shown for the follower's `text` (the entries listed), for the staff report: a list
+    nobody picks from is a question the knowledge did not quite answer."""
+
+    text: str
+    entries: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LogPicked(Effect):
+    """The follower picked from the 您是想问 list shown for `text`."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class LogHandoff(Effect):
     """The follower asked for a person (`why`: asked) or was offered one after questions the bot could not answer
     (`why`: misses); `via` says what the bot did: transfer (WeChat's customer service) or contact (the card)."""
