@@ -21,7 +21,8 @@ class Evidence:
     """Why a message got its reply."""
 
     handler: str = ""  # the handler that answered (module name), "error" when one raised
-    decision: str = ""  # answer | gap | suggest | choice_invalid | command | fallback … ("" until one decides)
+    decision: str = ""  # answer | gap | suggest | choice_invalid | choice_no_list | smalltalk | handoff | feedback |
+    # command | fallback … ("" until one decides)
     rule: str | None = None  # how the answer was found: keyword, phrasing, fuzzy, choice, menu, detail, lone…
     entry: str | None = None  # the entry answered
     score: float = 0.0
