@@ -14,14 +14,27 @@ from collections.abc import Callable
 from bot.core.effects import Applier
 from bot.core.engine import Engine
 from bot.core.router import Handler, Router
-from bot.followers import subscriptions, unanswered
-from bot.followers.effects import ForgetFollower, LogUnanswered, Subscribe, Unsubscribe
+from bot.followers import feedback, handoffs, subscriptions, unanswered
+from bot.followers.effects import (
+    CountAnswer,
+    ForgetFollower,
+    LogFeedback,
+    LogHandoff,
+    LogListed,
+    LogPicked,
+    LogUnanswered,
+    Notify,
+    Subscribe,
+    Unsubscribe,
+)
+from bot.followers.hot import HotQuestions, apply_count
 from bot.infra.config import Config
 from bot.infra.store import Keys, Store
 from bot.knowledge import KnowledgeHolder
 from bot.matching.encoder import keep_vectors_in
 from bot.push import followers as push_followers
 from bot.push.inbound import queue_inbound
+from bot.push.notices import apply_notify
 from bot.push.runtime import PUSH_SECTIONS, Runtime, worker_redis
 from bot.wechat.protocol import Edge
 from handlers import default_chain
@@ -45,6 +58,12 @@ def effect_appliers() -> dict[type, tuple[Applier, ...]]:
         Unsubscribe: (subscriptions.apply_change, push_followers.apply_tag_sync),
         ForgetFollower: (subscriptions.apply_forget, push_followers.apply_forget),
         LogUnanswered: (unanswered.apply_log,),
+        LogListed: (unanswered.apply_listed,),
+        LogPicked: (unanswered.apply_picked,),
+        LogHandoff: (handoffs.apply_handoff,),
+        LogFeedback: (feedback.apply_feedback,),
+        Notify: (apply_notify,),
+        CountAnswer: (apply_count,),
     }
 
 
@@ -55,7 +74,8 @@ def build_engine(config: Config, *, store: Store | None = None, edge: Edge | Non
     knowledge = KnowledgeHolder.for_config(config, background=True)
     return Engine(config=config, store=store, knowledge=knowledge, router=Router(handler_chain()),
                   edge=edge or build_edge(config), appliers=effect_appliers(),
-                  inbound_writes=[queue_inbound])  # a message opens the follower's push window
+                  inbound_writes=[queue_inbound],  # a message opens the follower's push window
+                  hot=HotQuestions(store))
 
 
 def build_push_runtime(config: Config, *, store: Store | None = None,

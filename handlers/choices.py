@@ -1,46 +1,42 @@
-"""The follower answers a 您是想问 list with its number: "2" gets the answer of the second question."""
+"""The follower picks from the latest numbered list: by number ("2", "第二个") or by tapping an option.
+
+The text step (bot.core.lists.read_pick) has already turned the pick into the option's text; this handler answers
+an option that stands for entries (one: its answer; several, a 帮助 topic: their list), says so when the number is
+not on the list or there is no list, and lets any other option (订阅 旅游) go on down the chain as typed text.
+"""
 from __future__ import annotations
 
-import re
-import unicodedata
-
-from bot.core.effects import PASS, Forget, Outcome, answer, passing
+from bot.core.effects import PASS, Outcome, answer
 from bot.core.replies import TextReply
 from bot.core.router import Context
+from bot.followers.effects import LogPicked
 from bot.knowledge.texts import Say
-from handlers.faq import answer_reply, faq_of
-
-_CHOICE = re.compile(r"^(?:第|选|选择|no\.?)?([0-9]{1,2}|[一二三四五六七八九])(?:个|项|条|题|号)?$")
-_NOISE = re.compile(r"[\s。.,，!！~～、:：)）(（\[\]【】]+")
-_CN = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-
-
-def choice_number(text: str) -> int | None:
-    """The number a follower picked ("2", "２", "②", "第2个", "选二"), or None for any other message."""
-    word = _NOISE.sub("", unicodedata.normalize("NFKC", text).lower())
-    match = _CHOICE.match(word)
-    if not match:
-        return None
-    raw = match.group(1)
-    return _CN[raw] if raw in _CN else int(raw)
+from handlers.faq import answer_reply, faq_of, suggestion_reply
 
 
 def handle(ctx: Context) -> Outcome:
-    """Answer the picked entry; a message that is not a number drops the list and is handled as usual."""
-    pending = ctx.session.get("choices")
-    if ctx.text is None or not pending:
+    """Answer the picked option; a number with nothing to pick from gets a short hint, never the fallback."""
+    pick = ctx.pick
+    if pick is None or ctx.text is None:
         return PASS
-    number = choice_number(ctx.text)
-    if number is None:
-        return passing(Forget("choices"))
-    if not 1 <= number <= len(pending):
-        ctx.evidence.decided("choice_invalid", suggestions=list(pending))
-        return answer(TextReply(ctx.knowledge.text(Say.choice_invalid, count=len(pending))))
+    if pick.option is None:
+        if pick.count:
+            ctx.evidence.decided("choice_invalid")
+            return answer(TextReply(ctx.knowledge.text(Say.choice_invalid, count=pick.count)))
+        ctx.evidence.decided("choice_no_list")
+        return answer(TextReply(ctx.knowledge.text(Say.no_list)))
     faq = faq_of(ctx)
-    entry = faq.get(pending[number - 1]) if faq is not None else None
-    if entry is None:
-        return passing(Forget("choices"))  # the entry left the knowledge since the list was shown: a new message
-    ctx.evidence.decided("answer", rule="choice", score=1.0)
-    ctx.evidence.choice = number
-    picked = answer_reply(ctx, entry)
-    return Outcome(picked.reply, (Forget("choices"), *picked.effects))
+    if faq is None:
+        return PASS
+    entries = [e for e in pick.option.entries if faq.get(e) is not None]
+    if len(pick.option.entries) == 1 and entries:
+        ctx.evidence.decided("answer", rule="choice", score=1.0)
+        picked = answer_reply(ctx, faq.get(entries[0]))
+        if pick.kind != "suggest" or not pick.asked:
+            return picked
+        return Outcome(picked.reply, (*picked.effects, LogPicked(pick.asked)))
+    if len(entries) > 1:
+        ctx.evidence.decided("suggest", rule="help_topic", suggestions=entries)
+        return suggestion_reply(ctx, faq, entries, kind="help_topic",
+                                intro=ctx.knowledge.text(Say.help_topic_intro, title=pick.option.text))
+    return PASS  # an option that is a command (订阅 旅游), or whose entries left the knowledge: read as typed

@@ -4,8 +4,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.core.effects import PASS, Forget, Outcome, Remember, answer
+from bot.core.lists import Option, offer, render
 from bot.core.replies import NewsReply, TextReply
 from bot.core.router import Context
+from bot.followers.effects import CountAnswer, LogListed
 from bot.knowledge.faq import Faq, FaqEntry
 from bot.knowledge.texts import Say
 from bot.matching import DEFAULT_POLICY, Analysis, Decision, Policy, decide
@@ -18,6 +20,9 @@ MENU_POLICY = replace(DEFAULT_POLICY, short_tokens=0)
 # A clause speaks for a long message only about an entry the whole message ranks among its best few: 怎么办 at the
 # end of a question about a cat is near a seminar's phrasing, which the whole message ranks far down.
 CLAUSE_PLAUSIBLE = 3
+# Session: the answer just given (entry, the question, the other candidates), for a 「不对」 right after it.
+ANSWERED = "answered"
+OTHERS_KEPT = 3
 # Nobody types a question this long; a pasted article is cut here so matching stays cheap.
 MAX_QUESTION_CHARS = 300
 
@@ -51,15 +56,18 @@ def answer_reply(ctx: Context, entry: FaqEntry) -> Outcome:
     # The engine splits a long first page and adds the hint; pages left from an earlier answer are dropped.
     pages = Remember("more", list(entry.more)) if entry.more else Forget("more")
     ctx.evidence.entry = entry.id
+    others = list(dict.fromkeys(c.entry_id for c in ctx.evidence.candidates if c.entry_id != entry.id))
+    given = (Remember(ANSWERED, {"entry": entry.id, "question": ctx.text or "", "at": round(ctx.now, 3),
+                                 "others": others[:OTHERS_KEPT]}), CountAnswer(entry.id))
     gap = missing_fact(ctx, entry)
     if gap is not None:
         ctx.evidence.gap, ctx.evidence.decision = gap.key, "gap"
         shown = f"{content}\n{entry.link.url}" if entry.link is not None else content
-        return answer(TextReply(ctx.knowledge.text(Say.missing_fact, what=gap.name, answer=shown)), pages)
+        return answer(TextReply(ctx.knowledge.text(Say.missing_fact, what=gap.name, answer=shown)), pages, *given)
     if entry.link is not None:
         return answer(NewsReply(title=entry.link.title, description=content, url=entry.link.url,
-                                picurl=entry.link.picurl), pages)
-    return answer(TextReply(content), pages)
+                                picurl=entry.link.picurl), pages, *given)
+    return answer(TextReply(content), pages, *given)
 
 
 def missing_fact(ctx: Context, entry: FaqEntry) -> FactKind | None:
@@ -72,14 +80,18 @@ def missing_fact(ctx: Context, entry: FaqEntry) -> FactKind | None:
     return fact_kinds().missing(ctx.text[:MAX_QUESTION_CHARS], "\n".join([entry.answer, *entry.more]))
 
 
-def suggestion_reply(ctx: Context, faq: Faq, entry_ids: list[str]) -> Outcome:
-    """A numbered list of standard questions, kept in the session so that "2" answers the second."""
+def suggestion_reply(ctx: Context, faq: Faq, entry_ids: list[str], *, intro: str | None = None,
+                     kind: str = "suggest") -> Outcome:
+    """A numbered list of standard questions, the follower's latest list, so that "2" answers the second."""
     entries = [e for e in (faq.get(i) for i in entry_ids) if e is not None]
-    lines = [ctx.knowledge.text(Say.suggest_intro)]
-    lines += [f"{n}. {e.question}" for n, e in enumerate(entries, start=1)]
-    lines.append(ctx.knowledge.text(Say.suggest_outro))
-    return answer(TextReply("\n".join(line for line in lines if line)),
-                  Remember("choices", [e.id for e in entries]), Forget("more"))
+    options = [Option(e.question, f"{n}. {e.question}", (e.id,)) for n, e in enumerate(entries, start=1)]
+    first = ctx.knowledge.text(Say.suggest_intro) if intro is None else intro
+    text = render([first], options, [ctx.knowledge.text(Say.suggest_outro)], tappable=ctx.config.tappable_lists)
+    if kind != "suggest" or ctx.text is None:
+        return answer(TextReply(text), offer(kind, options, ctx.now), Forget("more"))
+    # The matcher's own 您是想问 list: staff see the lists nobody picked from.
+    return answer(TextReply(text), offer(kind, options, ctx.now, asked=ctx.text), Forget("more"),
+                  LogListed(ctx.text, tuple(e.id for e in entries)))
 
 
 def handle(ctx: Context) -> Outcome:
@@ -158,3 +170,24 @@ def clause_answers(faq: Faq, text: str, policy: Policy, whole: Decision, calibra
         if entry is not None and entry in plausible and entry not in named:
             named.append(entry)
     return named[:policy.max_choices]
+
+
+def hot_entries(ctx: Context) -> list[str]:
+    """The questions to offer as most asked: the most answered entries of the last 7 days once there have been
+    enough answers (conversation.yaml's hot_min_answers), the staff's hot_questions list before that."""
+    settings = ctx.knowledge.conversation.settings
+    faq = faq_of(ctx)
+    if faq is None or not settings.hot_count:
+        return []
+    if sum(ctx.hot.values()) >= max(settings.hot_min_answers, 1):
+        ranked = sorted(ctx.hot, key=lambda entry_id: (-ctx.hot[entry_id], entry_id))
+    else:
+        ranked = list(ctx.knowledge.conversation.hot_questions)
+    return [i for i in ranked if faq.get(i) is not None][:settings.hot_count]
+
+
+def hot_options(ctx: Context, start: int = 1) -> list[Option]:
+    """The hot questions as options numbered from `start`."""
+    faq = faq_of(ctx)
+    entries = [faq.get(i) for i in hot_entries(ctx)] if faq is not None else []
+    return [Option(e.question, f"{n}. {e.question}", (e.id,)) for n, e in enumerate(entries, start=start) if e]

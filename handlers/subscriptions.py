@@ -5,6 +5,7 @@ import re
 import unicodedata
 
 from bot.core.effects import PASS, Effect, Outcome, answer
+from bot.core.lists import LIST_HERE, Option, offer, render_in
 from bot.core.replies import TextReply
 from bot.core.router import Context
 from bot.followers.effects import Subscribe, Unsubscribe
@@ -35,8 +36,18 @@ def handle(ctx: Context) -> Outcome:
     ctx.evidence.subscription = plan[0]
     if ctx.topics is None:  # Redis could not be read: nothing is known of the follower's topics
         return answer(TextReply(ctx.knowledge.text(Say.subscriptions_unavailable)))
+    if plan[0] == "list":
+        return topic_list(ctx, topics, ctx.topics)
     said, effects = run(ctx, topics, ctx.topics, *plan)
     return answer(TextReply(said), *effects)
+
+
+def topic_list(ctx: Context, topics: Topics, mine: frozenset[str]) -> Outcome:
+    """订阅 alone: the numbered topics, the follower's latest list (「2」 subscribes to the second)."""
+    options = [Option(f"订阅 {t.name}", f"{t.number}. {t.name}{' ✓' if t.id in mine else ''}") for t in topics.ordered]
+    text = render_in(ctx.knowledge.text(Say.subscribe_list, topics=LIST_HERE), options,
+                     tappable=ctx.config.tappable_lists, per_line=PER_LINE)
+    return answer(TextReply(text), offer("topics", options, ctx.now))
 
 
 def parse(text: str, topics: Topics) -> tuple[str, list[Topic], list[str]] | None:
@@ -66,8 +77,6 @@ def run(ctx: Context, topics: Topics, mine: frozenset[str], action: str, named: 
         unknown: list[str]) -> tuple[str, list[Effect]]:
     """The confirmation (worded from replies.yaml) and the change, given the follower's topics `mine`."""
     k = ctx.knowledge
-    if action == "list":
-        return k.text(Say.subscribe_list, topics=topic_grid(topics, mine)), []
     if action == "mine" or action == "unsubscribe-hint":
         have = [t for t in topics.ordered if t.id in mine]
         if not have:
@@ -107,9 +116,3 @@ def run(ctx: Context, topics: Topics, mine: frozenset[str], action: str, named: 
 
 def names(items: list[Topic]) -> str:
     return "、".join(t.name for t in items)
-
-
-def topic_grid(topics: Topics, mine: frozenset[str]) -> str:
-    """The numbered topics, a few to a line, subscribed ones ticked."""
-    cells = [f"{t.number}. {t.name}{' ✓' if t.id in mine else ''}" for t in topics.ordered]
-    return "\n".join("  ".join(cells[i:i + PER_LINE]) for i in range(0, len(cells), PER_LINE))

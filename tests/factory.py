@@ -18,6 +18,7 @@ from bot.core.router import Context
 from bot.core.session import Session
 from bot.infra.config import Config
 from bot.knowledge import Knowledge
+from handlers.commands import help_text
 
 OPENID = "oFACTORY00000000000000000000"
 _FIELDS = {"FromUserName": OPENID, "ToUserName": "gh_factory", "CreateTime": "1700000000"}
@@ -57,3 +58,10 @@ def context(message: BaseMessage | str, knowledge: Knowledge, *, session: dict[s
     config = Config(token="factory", app_id="wxfactory", knowledge_dir=knowledge.root)
     return context_for(message, knowledge, config, session=Session(OPENID, dict(session or {})),
                        topics=None if topics is None else frozenset(topics), now=now)
+
+
+def help_reply(knowledge: Knowledge, *, hot: dict[str, int] | None = None) -> str:
+    """What 帮助 answers with this knowledge (its topics tappable, as configured by default; no traffic counted)."""
+    ctx = context("帮助", knowledge)
+    ctx.hot = dict(hot or {})
+    return help_text(ctx)[0]

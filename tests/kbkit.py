@@ -68,7 +68,9 @@ JET项目 2000 n
 
 
 def write_knowledge(root: Path, *, faq: dict[str, str] | None = None, synonyms: str | None = SYNONYMS,
-                    words: str | None = WORDS, topics: str | None = TOPICS) -> Path:
+                    words: str | None = WORDS, topics: str | None = TOPICS,
+                    conversation: str | None = None) -> Path:
     """A knowledge folder at root/knowledge with the real replies.yaml, this small FAQ and the given files."""
     return knowledge_folder.write_knowledge(root, faq=faq if faq is not None else {"main.yaml": FAQ},
-                                            synonyms=synonyms, words=words, topics=topics)
+                                            synonyms=synonyms, words=words, topics=topics,
+                                            conversation=conversation)

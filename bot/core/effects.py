@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from bot.core.replies import Reply
 from bot.infra.store import Store
@@ -20,6 +20,10 @@ from bot.infra.store import Store
 
 class Effect:
     """Something a handler asks the engine to change once the message is answered."""
+
+    # Lasting state (a subscription, a record for staff) is written in one MULTI/EXEC with the reply; a counter
+    # that may be lost sets this False and rides on a plain pipeline.
+    lasting: ClassVar[bool] = True
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from wechatpy.messages import BaseMessage
 
 from bot.core.dedup import Guard, ReplyCache, Writes, dedup_key
 from bot.core.effects import Applier, Effect, Target
+from bot.core.lists import read_pick
 from bot.core.paging import paginate
 from bot.core.reading import read_text
 from bot.core.replies import NO_REPLY, Reply, TextReply
@@ -61,6 +62,8 @@ class Engine:
     edge: Renderer
     appliers: Mapping[type, Sequence[Applier]] = field(default_factory=dict)
     inbound_writes: list[InboundWrite] = field(default_factory=list)
+    # The most answered entries lately (entry id → answers), read by the composition root's own means (cached).
+    hot: Callable[[float], Mapping[str, int]] = field(default=lambda _now: {})
     replies: ReplyCache = field(init=False)
 
     def __post_init__(self) -> None:
@@ -169,11 +172,13 @@ class Engine:
 
         # A message that changes lasting state (subscriptions, the unanswered log, an unfollow) writes it in one
         # MULTI/EXEC with its reply; a plain answer needs no transaction.
-        return Writes(queue, atomic=bool(handled.effects))
+        return Writes(queue, atomic=any(effect.lasting for effect in handled.effects))
 
     def context(self, message: BaseMessage, *, session: Session, topics: frozenset[str] | None) -> Context:
         """The Context for one message with the current knowledge."""
-        return context_for(message, self.knowledge.current, self.config, session=session, topics=topics)
+        now = time.time()
+        return context_for(message, self.knowledge.current, self.config, session=session, topics=topics, now=now,
+                           hot=self.hot(now))
 
     def health(self) -> dict:
         """What /healthz reports: status words only (it is public; knowledge problems go to the log and the CLI)."""
@@ -190,12 +195,22 @@ class Engine:
 
 
 def context_for(message: BaseMessage, knowledge: Knowledge, config: Config, *, session: Session,
-                topics: frozenset[str] | None, now: float | None = None) -> Context:
-    """The Context for one message: its text read (the step before the chain), the session and topics as read."""
+                topics: frozenset[str] | None, now: float | None = None,
+                hot: Mapping[str, int] | None = None) -> Context:
+    """The Context for one message: its text read (the step before the chain), the session and topics as read.
+
+    A message that picks an option of the latest list (its number, or the option's text a tap sends) reads as the
+    option's text, so that picking does exactly what typing the option does.
+    """
     said = read_text(message, knowledge)
+    moment = time.time() if now is None else now
+    pick = read_pick(said.text, session, moment, knowledge.conversation.settings.list_minutes)
+    text = pick.option.text if pick is not None and pick.option is not None else said.text
     ctx = Context(message=message, openid=str(message.source), session=session, knowledge=knowledge,
-                  config=config, text=said.text, now=time.time() if now is None else now, topics=topics)
+                  config=config, text=text, now=moment, topics=topics, pick=pick, hot=dict(hot or {}))
     ctx.evidence.voice, ctx.evidence.menu_key = said.voice, said.menu_key
+    if pick is not None and pick.option is not None:
+        ctx.evidence.choice = pick.number
     return ctx
 
 

@@ -21,7 +21,8 @@ class Evidence:
     """Why a message got its reply."""
 
     handler: str = ""  # the handler that answered (module name), "error" when one raised
-    decision: str = ""  # answer | gap | suggest | choice_invalid | command | fallback … ("" until one decides)
+    decision: str = ""  # answer | gap | suggest | choice_invalid | choice_no_list | smalltalk | handoff | feedback |
+    # command | fallback … ("" until one decides)
     rule: str | None = None  # how the answer was found: keyword, phrasing, fuzzy, choice, menu, detail, lone…
     entry: str | None = None  # the entry answered
     score: float = 0.0
@@ -35,6 +36,7 @@ class Evidence:
     voice: bool = False  # the text is WeChat's speech recognition
     menu_key: str | None = None  # the menu button clicked
     choice: int | None = None  # the number picked from a list
+    subject: str | None = None  # subject.attribute a follow-up was read with (knowledge/subjects.yaml)
     subscription: str | None = None  # the subscription command carried out
     model: str = ""  # which calibrated model decided: semantic | lexical ("exact" when an exact rule answered)
     gap: str | None = None  # the kind of fact asked for that the answer does not give (bot.matching.fact_kinds)

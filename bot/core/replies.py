@@ -1,4 +1,4 @@
-"""What a handler answers: text, one news article, or nothing."""
+"""What a handler answers: text, one news article, a hand-over to customer service, or nothing."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,9 +22,16 @@ class NewsReply:
 
 
 @dataclass(frozen=True)
+class TransferReply:
+    """Hand the follower's message to WeChat's customer-service system (多客服), to one account when named."""
+
+    kf_account: str = ""
+
+
+@dataclass(frozen=True)
 class NoReply:
     """Answer WeChat with `success`: the follower sees nothing."""
 
 
-Reply = TextReply | NewsReply | NoReply
+Reply = TextReply | NewsReply | TransferReply | NoReply
 NO_REPLY = NoReply()

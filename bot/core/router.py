@@ -9,6 +9,7 @@ from wechatpy.messages import BaseMessage
 
 from bot.core.effects import Effect, Outcome
 from bot.core.evidence import Evidence
+from bot.core.lists import Pick
 from bot.core.session import Session
 from bot.infra.config import Config
 from bot.knowledge import Knowledge
@@ -31,6 +32,8 @@ class Context:
     text: str | None = None
     now: float = field(default_factory=time.time)
     topics: frozenset[str] | None = None
+    pick: Pick | None = None  # what the message picks from the latest list (its text is then the option's)
+    hot: dict[str, int] = field(default_factory=dict)  # answers per entry over the last days (the hot questions)
     evidence: Evidence = field(default_factory=Evidence)
 
     @property

@@ -22,14 +22,15 @@ TOPICS = """\
 
 
 def write_knowledge(root: Path, *, faq: dict[str, str], synonyms: str | None = None, words: str | None = None,
-                    topics: str | None = TOPICS) -> Path:
+                    topics: str | None = TOPICS, conversation: str | None = None) -> Path:
     """A knowledge folder at root/knowledge: the real replies.yaml, `faq` (file name → text) and the given files."""
     folder = root / "knowledge"
     (folder / "faq").mkdir(parents=True, exist_ok=True)
     (folder / "replies.yaml").write_text((PROJECT_ROOT / "knowledge" / "replies.yaml").read_text("utf-8"), "utf-8")
     for name, text in faq.items():
         write(folder / "faq" / name, text)
-    for name, text in (("synonyms.yaml", synonyms), ("words.txt", words), ("topics.yaml", topics)):
+    for name, text in (("synonyms.yaml", synonyms), ("words.txt", words), ("topics.yaml", topics),
+                       ("conversation.yaml", conversation)):
         if text is not None:
             write(folder / name, text)
     return folder

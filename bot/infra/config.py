@@ -49,6 +49,9 @@ class Config:
     max_body_bytes: int = 64 * 1024
     reload_interval: float = 2.0
     demo: bool = False
+    tappable_lists: bool = True  # numbered options also as weixin://bizmsgmenu links a tap answers
+    customer_service: bool = False  # the account uses WeChat's customer-service system (多客服): hand over there
+    kf_account: str = ""  # optional: the customer-service account (kf2001@gh_…) handed-over followers go to
     push: PushSettings = field(default_factory=PushSettings)
     knowledge_limits: ReadLimits = field(default_factory=ReadLimits)
     match_decision: str = "rules"
@@ -112,6 +115,11 @@ class Config:
 
         replay_window = reader.whole("REPLAY_WINDOW_SECONDS", 300, what="a positive whole number of seconds")
         max_body_bytes = reader.whole("MAX_BODY_BYTES", 64 * 1024, what="a positive whole number of bytes")
+        tappable = _switch(reader, "BOT_TAPPABLE_LISTS", True)
+        customer_service = _switch(reader, "WECHAT_CUSTOMER_SERVICE", False)
+        kf_account = get("WECHAT_KF_ACCOUNT")
+        if kf_account and ("@" not in kf_account or len(kf_account) > 64):
+            problems.append(f"WECHAT_KF_ACCOUNT {kf_account!r} must look like kf2001@gh_xxxxxxxx (客服账号)")
         push = PushSettings.read(reader)
         knowledge_limits = ReadLimits.read(reader)
         reader.check()
@@ -129,6 +137,9 @@ class Config:
             replay_window=replay_window,
             max_body_bytes=max_body_bytes,
             demo=demo and not get("WECHAT_TOKEN"),
+            tappable_lists=tappable,
+            customer_service=customer_service,
+            kf_account=kf_account,
             push=push,
             knowledge_limits=knowledge_limits,
             match_decision=match_decision,
@@ -137,6 +148,19 @@ class Config:
     def with_(self, **changes: object) -> Config:
         """A copy with some settings changed (tests, CLI overrides)."""
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _switch(reader: EnvReader, name: str, default: bool) -> bool:
+    """An on/off setting: 1/true/yes/on or 0/false/no/off (unset: the default)."""
+    raw = reader.text(name).lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    reader.problems.append(f"{name} must be on or off (1/0, true/false), not {raw!r}")
+    return default
 
 
 def _check_aes_key(key: str) -> list[str]:

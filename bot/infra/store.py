@@ -165,6 +165,20 @@ class Keys:
         """Capped stream of questions the bot could not answer."""
         return f"{self.prefix}unanswered"
 
+    def hot(self, day: str) -> str:
+        """Sorted set: FAQ entry id → answers given on that Beijing day (YYYYMMDD), for the hot questions. 8 days."""
+        return f"{self.prefix}hot:{day}"
+
+    @property
+    def handoffs(self) -> str:
+        """Capped stream of followers who asked for a person (or were offered one): see bot.followers.handoffs."""
+        return f"{self.prefix}handoffs"
+
+    @property
+    def feedback(self) -> str:
+        """Capped stream of answers a follower said were not it: see bot.followers.feedback."""
+        return f"{self.prefix}feedback"
+
     @property
     def stats(self) -> str:
         return f"{self.prefix}stats"

@@ -1,7 +1,7 @@
 """Read `knowledge/` into one immutable, typed Knowledge object, or say file:line what is wrong.
 
 The parts are read in a fixed order, written out below (no registry): topics first (the others name topic ids),
-then the FAQ and the articles, then the menu.
+then the FAQ and the articles, then the menu, then the conversation and the subjects (they name FAQ entry ids).
 """
 from __future__ import annotations
 
@@ -11,19 +11,21 @@ from pathlib import Path
 
 from bot.infra.knowledge_limits import ReadLimits
 from bot.knowledge.articles import Article, load_articles
+from bot.knowledge.conversation import NO_CONVERSATION, Conversation, load_conversation
 from bot.knowledge.faq import Faq, load_faq
 from bot.knowledge.files import fingerprint, list_folder, relative, skipped_problems
 from bot.knowledge.limits import reading_with
 from bot.knowledge.marked_yaml import read_needed
 from bot.knowledge.menu import NO_MENU, Menu, load_menu
 from bot.knowledge.problems import KnowledgeError, Problem
+from bot.knowledge.subjects import NO_SUBJECTS, Subjects, load_subjects
 from bot.knowledge.texts import ALL_TEXTS, ReplyText, placeholders_in
 from bot.knowledge.topics import NO_TOPICS, Topics, load_topics
 
 __all__ = ["SECTIONS", "Knowledge", "KnowledgeError", "Problem", "check_knowledge", "load_knowledge"]
 
 # The parts of the folder besides replies.yaml, in load order; `only` names some of them.
-SECTIONS = ("topics", "faq", "articles", "menu")
+SECTIONS = ("topics", "faq", "articles", "menu", "conversation", "subjects")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class Knowledge:
     faq: Faq | None = None
     articles: Mapping[str, Article] = field(default_factory=dict)
     menu: Menu = NO_MENU
+    conversation: Conversation = NO_CONVERSATION
+    subjects: Subjects = NO_SUBJECTS
 
     def text(self, which: ReplyText, **values: object) -> str:
         """A sentence from replies.yaml, with its {placeholders} filled."""
@@ -120,6 +124,10 @@ def check_knowledge(root: Path, *, only: Collection[str] | None = None,
         read("faq", load_faq, topics)
         read("articles", load_articles, topics)
         read("menu", load_menu)
+        faq = parts.get("faq")
+        entry_ids = set(faq.entries) if isinstance(faq, Faq) and faq.entries else None
+        read("conversation", load_conversation, entry_ids)
+        read("subjects", load_subjects, entry_ids)
         version = fingerprint(root)
     problems = list(dict.fromkeys(problems))  # a skipped file is named once, however many readers met it
     if version != before:  # saved while being read: what was read may be half old, half new

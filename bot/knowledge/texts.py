@@ -30,7 +30,10 @@ class Say:
     """The sentences, as the handlers and the engine name them."""
 
     welcome = ReplyText("welcome", "a follower has just followed the account")
-    help = ReplyText("help", "帮助 / 菜单 / help")
+    help = ReplyText("help", "帮助 / 菜单 / help: the numbered help topics", ("topics",))
+    hot_intro = ReplyText("hot_intro", "the line before the most asked questions (in 帮助 and the fallback)")
+    help_topic_intro = ReplyText("help_topic_intro", "a help topic picked: the first line of its questions",
+                                 ("title",))
     fallback = ReplyText("fallback", "a question the bot cannot answer (it is logged for staff)")
     error = ReplyText("error", "the bot failed while answering (a bug): the follower is asked to try again")
     voice_unrecognized = ReplyText("voice_unrecognized", "a voice message WeChat could not turn into text")
@@ -48,6 +51,7 @@ class Say:
     suggest_intro = ReplyText("suggest_intro", "the first line of a 您是想问 list")
     suggest_outro = ReplyText("suggest_outro", "the last line of a 您是想问 list")
     choice_invalid = ReplyText("choice_invalid", "a number outside the list just shown", ("count",))
+    no_list = ReplyText("no_list", "a number when no list was shown in the last few minutes")
     subscribe_list = ReplyText("subscribe_list", "订阅 alone: the numbered topics", ("topics",))
     subscribe_done = ReplyText("subscribe_done", "topics subscribed", ("names",))
     subscribe_first_note = ReplyText("subscribe_first_note", "after a follower's first subscription")
@@ -60,6 +64,16 @@ class Say:
     unsubscribe_hint = ReplyText("unsubscribe_hint", "退订 alone: which topics can be unsubscribed", ("names",))
     subscriptions_none = ReplyText("subscriptions_none", "我的订阅 / 退订 with no subscription")
     my_subscriptions = ReplyText("my_subscriptions", "我的订阅: the follower's topics", ("topics",))
+    person_contact = ReplyText("person_contact", "the follower asked for a person and the account has no customer "
+                               "service: the office's contact card", ("contact",))
+    person_misses = ReplyText("person_misses", "questions in a row the bot could not answer: the contact card",
+                              ("contact",))
+    person_transfer = ReplyText("person_transfer", "the follower is handed to customer service (sent as a "
+                                "customer-service message)")
+    not_it_others = ReplyText("not_it_others", "不对 right after an answer: the first line of the other candidates")
+    not_it_contact = ReplyText("not_it_contact", "不对 right after an answer, no other candidate: the contact card",
+                               ("contact",))
+    not_it_nothing = ReplyText("not_it_nothing", "不对 when no answer was just given")
     subscriptions_unavailable = ReplyText("subscriptions_unavailable", "a subscription command while Redis is down")
 
 

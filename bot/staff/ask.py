@@ -31,17 +31,27 @@ def reply_text(reply: Reply) -> str:
 
 def explain(text: str, knowledge: Knowledge, *, session: dict[str, Any] | None = None,
             menu_key: str | None = None, topics: frozenset[str] = frozenset(),
-            decision: str | None = None) -> dict[str, Any]:
+            previous: str | None = None, decision: str | None = None) -> dict[str, Any]:
     """Run the real text step and handler chain on a text message or a menu click (no Redis); the reply with
-    its evidence. The effects the handlers asked for are listed, not applied."""
+    its evidence. The effects the handlers asked for are listed, not applied.
+
+    With `previous`, that message is answered first and `text` then comes with the session it left (a follow-up
+    such as 「那传真呢」 is read against it, a number picks from its list)."""
+    base = Config(token="botask", app_id="wxbotask", knowledge_dir=knowledge.root)
+    if decision is not None:  # else the deployment's default (BOT_MATCH_DECISION)
+        base = base.with_(match_decision=decision)
+    if previous is not None:
+        config = base
+        earlier = context_for(_text_message(previous), knowledge, config,
+                              session=Session(ASK_OPENID, dict(session or {})), topics=topics)
+        run_chain(Router(handler_chain()), earlier)
+        session = dict(earlier.session.data)
     fields = {"FromUserName": ASK_OPENID, "ToUserName": "gh_bot_ask", "CreateTime": "0"}
     if menu_key is not None:
         message = ClickEvent({**fields, "MsgType": "event", "Event": "CLICK", "EventKey": menu_key})
     else:
-        message = TextMessage({**fields, "MsgType": "text", "Content": text, "MsgId": "1"})
-    config = Config(token="botask", app_id="wxbotask", knowledge_dir=knowledge.root)
-    if decision is not None:  # else the deployment's default (BOT_MATCH_DECISION)
-        config = config.with_(match_decision=decision)
+        message = _text_message(text)
+    config = base
     ctx = context_for(message, knowledge, config, session=Session(ASK_OPENID, dict(session or {})), topics=topics)
     handled = run_chain(Router(handler_chain()), ctx)  # as the engine runs it, pages and all
     evidence = ctx.evidence
@@ -70,12 +80,21 @@ def explain(text: str, knowledge: Knowledge, *, session: dict[str, Any] | None =
         bands = decision_model().for_rows(evidence.model == "semantic").bands
         result["model"] = evidence.model
         result["bands"] = {"answer": bands.answer, "suggest": bands.suggest, "member": bands.member}
+    if previous is not None:
+        result["previous"] = previous
+    if evidence.subject is not None:
+        result["subject"] = evidence.subject
     if evidence.gap is not None:
         result["gap"] = evidence.gap
         result["gap_entry"] = evidence.entry
     if not result["candidates"]:
         result.update(_evidence(result["text"], knowledge))
     return result
+
+
+def _text_message(text: str) -> TextMessage:
+    return TextMessage({"FromUserName": ASK_OPENID, "ToUserName": "gh_bot_ask", "CreateTime": "0",
+                        "MsgType": "text", "Content": text, "MsgId": "1"})
 
 
 def effect_name(effect: object) -> str:

@@ -1,8 +1,9 @@
-"""Staff commands for the knowledge: `bot kb check`, `bot kb calibrate`, `bot ask`, `bot report unanswered`."""
+"""Staff commands for the knowledge: `bot kb check`, `bot kb calibrate`, `bot ask`, `bot report unanswered`,
+`bot report handoffs`."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
@@ -16,7 +17,9 @@ from bot.matching.model import MODEL_FILE
 from bot.staff import calibration_run
 from bot.staff.ask import explain, menu_problems
 from bot.staff.cli_setup import bot_command, load_config
-from bot.staff.unanswered_report import group_questions, read_unanswered
+from bot.staff.conversation_records import read_stream, real_question
+from bot.staff.report_rows import report_rows, write_csv
+from bot.staff.unanswered_report import group_questions, read_unanswered, unpicked_lists
 
 
 def _folder(path: Path | None) -> Path:
@@ -139,8 +142,10 @@ def kb_calibrate(folder: Path | None, question_files: tuple[Path, ...], probe_fi
 @click.command()
 @click.argument("text", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (for scripts).")
+@click.option("--previous", "previous", metavar="TEXT", default=None,
+              help="The message before TEXT (a follow-up like 那传真呢 is read against it).")
 @_DIR
-def ask(text: tuple[str, ...], as_json: bool, folder: Path | None) -> None:
+def ask(text: tuple[str, ...], as_json: bool, previous: str | None, folder: Path | None) -> None:
     """What the bot would answer to TEXT, and why."""
 
     folder = _folder(folder)
@@ -148,7 +153,7 @@ def ask(text: tuple[str, ...], as_json: bool, folder: Path | None) -> None:
         knowledge = load_knowledge(folder, limits=_limits())
     except KnowledgeError as exc:
         raise click.ClickException(f"the knowledge has errors (run `{bot_command('kb check')}`):\n{exc}") from exc
-    result = explain(" ".join(text), knowledge)
+    result = explain(" ".join(text), knowledge, previous=previous)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
         return
@@ -157,13 +162,17 @@ def ask(text: tuple[str, ...], as_json: bool, folder: Path | None) -> None:
 
 def render_explanation(result: dict) -> str:
     """`bot ask` for a person: the evidence first, the reply last."""
-    lines = [f"question:    {result['text']}",
+    lines = [f"previous:    {result['previous']}"] if result.get("previous") else []
+    lines += [f"question:    {result['text']}",
              f"normalized:  {result.get('normalized') or ''}",
              f"tokens:      {' | '.join(result.get('tokens') or [])}"]
     if result.get("repaired"):
         lines.append(f"repaired:    {result['repaired']}  (homophone typo)")
     if result.get("unknown"):
         lines.append(f"unknown:     {' | '.join(result['unknown'])}  (words no entry knows)")
+    if result.get("subject"):
+        lines.append(f"follow-up:   read as {result['subject']} (subject.attribute, from the previous question; "
+                     "knowledge/subjects.yaml)")
     if result.get("gap"):
         lines.append(f"gap:         the question asks for {result['gap']}, which the answer of "
                      f"{result['gap_entry']} does not give: the reply says so (bot/matching/data/fact_kinds.yaml)")
@@ -199,26 +208,69 @@ def report() -> None:
 
 
 @report.command("unanswered")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), required=True,
-              help="First day to include, YYYY-MM-DD.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="First day to include, YYYY-MM-DD (default: the last 7 days).")
 @click.option("--limit", type=click.IntRange(min=1), default=30, show_default=True, help="Groups to show.")
-def report_unanswered(since: datetime, limit: int) -> None:
-    """The questions the bot could not answer, similar ones grouped, most frequent first."""
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, writable=True, path_type=Path), default=None,
+              help="Also write every group to this CSV file (UTF-8, opens in Excel).")
+def report_unanswered(since: datetime | None, limit: int, csv_file: Path | None) -> None:
+    """The questions the bot could not answer, the 您是想问 lists nobody picked from and the answers followers said
+    were not it; similar questions grouped, most frequent first, those the knowledge now answers marked."""
 
     config = load_config(demo=True)
-    records = read_unanswered(config, since=since.timestamp())
+    start = since or (datetime.now() - timedelta(days=7)).replace(hour=0, minute=0, second=0, microsecond=0)
+    records = read_unanswered(config, since=start.timestamp())
     knowledge, _ = check_knowledge(config.knowledge_dir, limits=_limits())
     faq = knowledge.faq if knowledge is not None else None
-    groups = group_questions(records, faq.index.analyze if faq is not None else None)
-    if not groups:
-        click.echo(f"No unanswered questions since {since:%Y-%m-%d}.")
+    analyze = faq.index.analyze if faq is not None else None
+    questions = [r for r in records if not r.kind and real_question(r.text, knowledge)]
+    groups = group_questions(questions, analyze)
+    lists = group_questions([r for r in unpicked_lists(records) if real_question(r.text, knowledge)], analyze)
+    said_not_it = read_stream(config, lambda keys: keys.feedback, since=start.timestamp(), what="feedback")
+    rows = report_rows(groups, lists, said_not_it, knowledge)
+    if csv_file is not None:
+        write_csv(csv_file, rows)
+    if not groups and not lists and not said_not_it:
+        click.echo(f"No unanswered questions since {start:%Y-%m-%d}.")
         return
-    click.echo(f"{len(records)} unanswered question(s) since {since:%Y-%m-%d} in {len(groups)} group(s):")
+    click.echo(f"{len(questions)} unanswered question(s) since {start:%Y-%m-%d} in {len(groups)} group(s):")
     click.echo(f"{'count':>5} {'askers':>6}  {'last asked':<16}  {'best':>5}  question")
-    for group in groups[:limit]:
-        last = datetime.fromtimestamp(group.last).strftime("%Y-%m-%d %H:%M")
-        click.echo(f"{group.count:>5} {group.askers:>6}  {last:<16}  {group.best_score:>5.2f}  {group.example}")
-        for variant in group.variants[:3]:
+    shown = [row for row in rows if row["section"] == "unanswered"]
+    for row in shown[:limit]:
+        now = f"  (now answered: {row['answered_now']})" if row["answered_now"] else ""
+        click.echo(f"{row['count']:>5} {row['askers']:>6}  {row['last_asked']:<16}  {row['best_score']:>5}  "
+                   f"{row['question']}{now}")
+        for variant in row["variants"][:3]:
             click.echo(f"{'':>38}~ {variant}")
-    if len(groups) > limit:
-        click.echo(f"… {len(groups) - limit} more group(s): use --limit")
+    if len(shown) > limit:
+        click.echo(f"… {len(shown) - limit} more group(s): use --limit")
+    sections = (("list", "您是想问 lists nobody picked from"), ("not_it", "answers followers said were not it"))
+    for section, title in sections:
+        part = [row for row in rows if row["section"] == section]
+        if not part:
+            continue
+        click.echo(f"\n{title} ({sum(int(r['count']) for r in part)}):")
+        for row in part[:limit]:
+            now = f"  (now answered: {row['answered_now']})" if row["answered_now"] else ""
+            click.echo(f"{row['count']:>5} {row['askers']:>6}  {row['last_asked']:<16}  {row['question']}  "
+                       f"[{row['entries']}]{now}")
+    if csv_file is not None:
+        click.echo(f"\nwritten: {csv_file}")
+
+
+@report.command("handoffs")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="First day to include, YYYY-MM-DD (default: the last 7 days).")
+def report_handoffs(since: datetime | None) -> None:
+    """Followers who asked for a person (人工…) or were offered one after questions the bot could not answer."""
+    config = load_config(demo=True)
+    start = since or (datetime.now() - timedelta(days=7)).replace(hour=0, minute=0, second=0, microsecond=0)
+    records = read_stream(config, lambda keys: keys.handoffs, since=start.timestamp(), what="handoff requests")
+    if not records:
+        click.echo(f"No requests for a person since {start:%Y-%m-%d}.")
+        return
+    click.echo(f"{len(records)} request(s) for a person since {start:%Y-%m-%d}, newest first:")
+    click.echo(f"{'when':<16}  {'why':<7} {'given':<8} {'follower (openid)':<30} said")
+    for record in reversed(records):
+        when = datetime.fromtimestamp(record.when).strftime("%Y-%m-%d %H:%M")
+        click.echo(f"{when:<16}  {record['why']:<7} {record['via']:<8} {record['o']:<30} {record['q']}")

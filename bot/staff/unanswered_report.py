@@ -20,12 +20,15 @@ SAME_QUESTION = 75
 
 @dataclass(frozen=True)
 class Asked:
-    """One logged unanswered question."""
+    """One record of the unanswered stream: a question that got the fallback (kind ""), a 您是想问 list shown
+    for it ("list", with the entries listed) or a pick from that list ("pick")."""
 
     when: float
     asker: str
     text: str
     score: float
+    kind: str = ""
+    entries: tuple[str, ...] = ()
 
 
 @dataclass
@@ -92,7 +95,19 @@ def _asked(stream_id: bytes, fields: dict[bytes, bytes]) -> Asked:
         score = float(get("s"))
     except ValueError:
         score = 0.0
-    return Asked(when=when, asker=get("u"), text=get("q"), score=score)
+    entries = tuple(e for e in get("e").split(",") if e)
+    return Asked(when=when, asker=get("u"), text=get("q"), score=score, kind=get("k"), entries=entries)
+
+
+def unpicked_lists(records: list[Asked]) -> list[Asked]:
+    """The 您是想问 lists the follower picked nothing from (no pick by the same follower for the same question
+    after it)."""
+    picked: dict[tuple[str, str], float] = {}
+    for asked in records:
+        if asked.kind == "pick":
+            key = (asked.asker, asked.text)
+            picked[key] = max(picked.get(key, 0.0), asked.when)
+    return [a for a in records if a.kind == "list" and picked.get((a.asker, a.text), -1.0) < a.when]
 
 
 def group_questions(records: list[Asked], analyze: Callable[[str], Analysis] | None = None) -> list[Group]:

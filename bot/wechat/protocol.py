@@ -19,10 +19,10 @@ from defusedxml import DefusedXmlException
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.messages import BaseMessage
-from wechatpy.replies import ArticlesReply
+from wechatpy.replies import ArticlesReply, TransferCustomerServiceReply
 from wechatpy.replies import TextReply as WxTextReply
 
-from bot.core.replies import NewsReply, NoReply, Reply, TextReply
+from bot.core.replies import NewsReply, NoReply, Reply, TextReply, TransferReply
 from bot.wechat.messages import message_from_tree
 
 _DECL = re.compile(rb"<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST)", re.IGNORECASE)
@@ -166,6 +166,12 @@ class Edge:
                 "url": escape_cdata(reply.url),
             })
             return wx.render()
+        if isinstance(reply, TransferReply):
+            xml = TransferCustomerServiceReply(message=message).render()
+            if not reply.kf_account:
+                return xml
+            account = f"<TransInfo><KfAccount><![CDATA[{escape_cdata(reply.kf_account)}]]></KfAccount></TransInfo>"
+            return xml.replace("</xml>", f"{account}\n</xml>")
         raise TypeError(f"not a reply: {reply!r}")
 
     def seal(self, xml: str, args: dict[str, str], encrypted: bool) -> str:

@@ -23,8 +23,14 @@ def text_of(engine, key: str) -> str:
     return engine.knowledge.current.text(getattr(Say, key))
 
 
+def help_intro(engine) -> str:
+    return text_of(engine, "help").split("\n")[0]
+
+
 def test_text_help(say, server, engine):
-    assert reply_content(say(server.text("帮助"))) == text_of(engine, "help")
+    reply = reply_content(say(server.text("帮助")))
+    assert reply.startswith(help_intro(engine))
+    assert "msgmenuid=1\">1. 事务所简介" in reply
 
 
 def test_empty_text_asks_for_a_question(say, server, engine):
@@ -85,7 +91,7 @@ def menu(engine, monkeypatch):
 
 
 def test_click_is_routed_by_its_key(menu, say, server, engine):
-    assert reply_content(say(server.event("CLICK", key="MENU_HELP"))) == text_of(engine, "help")
+    assert reply_content(say(server.event("CLICK", key="MENU_HELP"))).startswith(help_intro(engine))
 
 
 def test_click_with_an_unknown_key_is_polite(menu, say, server, engine):

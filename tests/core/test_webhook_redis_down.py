@@ -16,6 +16,7 @@ from bot.devkit.webserve import free_port
 from bot.devkit.wechat_client import exchange, reply_content
 from bot.infra.store import Store
 from bot.knowledge.texts import Say
+from tests.factory import help_reply
 
 
 def store_at(config, port: int) -> Store:
@@ -85,7 +86,7 @@ def test_redis_stopping_mid_run(config, server, own_redis, caplog):
     store = store_at(config, port)
     app = create_app(config, store=store)
     client = app.test_client()
-    help_text = app.extensions["clairbot"].knowledge.current.text(Say.help)
+    help_text = help_reply(app.extensions["clairbot"].knowledge.current)
     assert client.get("/healthz").get_json()["status"] == "ok"
     assert reply_content(exchange(client, server, server.plaintext(server.text("帮助", msg_id=501)))) == help_text
     assert store.redis.exists(store.keys.msg("501"))
@@ -141,7 +142,7 @@ def test_hung_redis_is_not_asked_again_and_again(config, server, caplog):
     try:
         app = create_app(config, store=store_at(config, silent.port))
         client = app.test_client()
-        help_text = app.extensions["clairbot"].knowledge.current.text(Say.help)
+        help_text = help_reply(app.extensions["clairbot"].knowledge.current)
         with caplog.at_level(logging.WARNING):
             for _ in range(8):
                 assert reply_content(exchange(client, server, server.plaintext(server.text("帮助")))) == help_text

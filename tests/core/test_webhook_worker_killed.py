@@ -16,8 +16,8 @@ from bot import PROJECT_ROOT
 from bot.core.dedup import PENDING, ReplyCache
 from bot.core.effects import PASS
 from bot.devkit.wechat_client import exchange, post, reply_content
-from bot.knowledge.texts import Say
 from tests.constants import AES_KEY, APP_ID, TOKEN
+from tests.factory import help_reply
 
 # A second web process on the same Redis: it takes the message through the real webhook, then blocks inside the
 # handler chain (on its stdin, which the test never writes) until the test kills it.
@@ -71,11 +71,11 @@ def test_retry_after_the_handling_process_was_killed_gets_the_answer(app, engine
     proc.wait(10)
 
     retry = getattr(server, mode)(xml)  # WeChat's next try: new timestamp and nonce, same message
-    assert reply_content(exchange(app.test_client(), server, retry)) == engine.knowledge.current.text(Say.help)
+    assert reply_content(exchange(app.test_client(), server, retry)) == help_reply(engine.knowledge.current)
     assert seen == [str(msg_id)]
     # and the try after that gets the cached reply without handling the message again
     assert reply_content(exchange(app.test_client(), server, getattr(server, mode)(xml))) == \
-        engine.knowledge.current.text(Say.help)
+        help_reply(engine.knowledge.current)
     assert seen == [str(msg_id)]
 
 
@@ -108,4 +108,4 @@ def test_a_claim_whose_holder_vanished_is_taken_over_within_the_wait(app, engine
     store.redis.set(key, PENDING + b":someone-else", px=int(engine.replies.lease * 1000))
     assert engine.replies.lease < engine.replies.wait  # a retry outwaits a dead holder's lease
     resp = post(app.test_client(), server.plaintext(xml))
-    assert reply_content(resp.get_data(as_text=True)) == engine.knowledge.current.text(Say.help)
+    assert reply_content(resp.get_data(as_text=True)) == help_reply(engine.knowledge.current)

@@ -5,6 +5,7 @@ import pytest
 
 from bot.core.effects import PASS, ClearSession, Forget, Remember, answer, passing
 from bot.core.engine import run_chain
+from bot.core.lists import LIST_KEY, Option, offer
 from bot.core.reading import read_text
 from bot.core.replies import NO_REPLY, TextReply
 from bot.core.router import Router
@@ -37,33 +38,55 @@ def test_the_text_step_reads_typed_recognised_and_clicked_text(knowledge):
     assert read_text(factory.image(), knowledge).text is None
 
 
-def test_a_number_picks_from_the_list_and_drops_it(knowledge, two_entries):
-    ctx = factory.context("2", knowledge, session={"choices": two_entries})
-    outcome = choices.handle(ctx)
+def listed(knowledge, entry_ids, *, at: float = 1_700_000_000.0) -> dict:
+    """A session whose latest list offers these entries, shown at `at`."""
+    options = [Option(knowledge.faq.get(i).question, f"{n}. {knowledge.faq.get(i).question}", (i,))
+               for n, i in enumerate(entry_ids, start=1)]
+    return {LIST_KEY: offer("suggest", options, at).value}
+
+
+def test_a_number_picks_from_the_list_and_keeps_it(knowledge, two_entries):
+    ctx = factory.context("2", knowledge, session=listed(knowledge, two_entries))
     picked = knowledge.faq.get(two_entries[1])
+    assert ctx.text == picked.question  # the text step reads the pick as the option's text
+    outcome = choices.handle(ctx)
     assert outcome.reply is not None and picked.answer in str(getattr(outcome.reply, "content", "")) + str(
         getattr(outcome.reply, "description", ""))
-    assert Forget("choices") in outcome.effects
+    assert all(getattr(e, "key", None) != LIST_KEY for e in outcome.effects)  # another number may follow
     assert (ctx.evidence.decision, ctx.evidence.rule, ctx.evidence.choice) == ("answer", "choice", 2)
-    assert ctx.session.get("choices") == two_entries  # a handler reads the session; it never changes it
 
 
-def test_a_message_that_is_not_a_number_drops_the_list_and_passes(knowledge, two_entries):
-    outcome = choices.handle(factory.context("JET项目是什么", knowledge, session={"choices": two_entries}))
-    assert outcome == passing(Forget("choices"))
+def test_tapping_an_option_sends_its_text_and_picks_it(knowledge, two_entries):
+    picked = knowledge.faq.get(two_entries[0])
+    ctx = factory.context(picked.question, knowledge, session=listed(knowledge, two_entries))
+    assert ctx.pick is not None and ctx.pick.number == 1
+    assert choices.handle(ctx).reply is not None and ctx.evidence.rule == "choice"
+
+
+def test_a_message_that_is_not_a_number_passes_and_keeps_the_list(knowledge, two_entries):
+    outcome = choices.handle(factory.context("JET项目是什么", knowledge, session=listed(knowledge, two_entries)))
+    assert outcome == PASS
 
 
 def test_a_number_out_of_range_keeps_the_list(knowledge, two_entries):
-    outcome = choices.handle(factory.context("7", knowledge, session={"choices": two_entries}))
+    outcome = choices.handle(factory.context("7", knowledge, session=listed(knowledge, two_entries)))
     assert outcome.reply == TextReply(knowledge.text(Say.choice_invalid, count=2))
     assert outcome.effects == ()
+
+
+@pytest.mark.parametrize("shown_ago", [None, 5 * 60 + 1, 3600])
+def test_a_number_without_a_live_list_gets_a_hint(knowledge, two_entries, shown_ago):
+    session = {} if shown_ago is None else listed(knowledge, two_entries, at=1_700_000_000.0 - shown_ago)
+    outcome = choices.handle(factory.context("2", knowledge, session=session))
+    assert outcome.reply == TextReply(knowledge.text(Say.no_list))
 
 
 def test_the_fallback_asks_for_the_question_to_be_logged(knowledge):
     ctx = factory.context("zq 完全无关的问题 5521", knowledge)
     ctx.evidence.score = 0.31
     outcome = fallback.handle(ctx)
-    assert outcome == answer(TextReply(knowledge.text(Say.fallback)), LogUnanswered("zq 完全无关的问题 5521", 0.31))
+    assert outcome.reply.content.startswith(knowledge.text(Say.fallback))
+    assert outcome.effects[:2] == (LogUnanswered("zq 完全无关的问题 5521", 0.31), Remember("misses", 1))
     assert ctx.evidence.unanswered
 
 
@@ -116,7 +139,8 @@ def test_a_list_is_remembered_for_its_numbers(knowledge):
     ctx = factory.context("研讨会", knowledge)
     outcome = faq.handle(ctx)
     assert ctx.evidence.decision == "suggest"  # a bare programme word is ambiguous: the knowledge has several
-    assert Remember("choices", ctx.evidence.suggestions) in outcome.effects
+    remembered = [e for e in outcome.effects if isinstance(e, Remember) and e.key == LIST_KEY]
+    assert [o["entries"] for o in remembered[0].value["options"]] == [[i] for i in ctx.evidence.suggestions]
 
 
 def test_the_chain_keeps_a_passing_handlers_effects_and_drops_all_when_one_raises(knowledge):

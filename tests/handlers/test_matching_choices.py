@@ -27,7 +27,7 @@ def client(app) -> WebhookClient:
 
 def numbered(reply: str) -> dict[str, str]:
     """The list's questions by number."""
-    return dict(re.findall(r"^(\d)\. (.+)$", reply, flags=re.MULTILINE))
+    return dict(re.findall(r"^(?:<a [^>]+>)?(\d)\. (.+?)(?:</a>)?$", reply, flags=re.MULTILINE))
 
 
 def test_replying_2_answers_the_second_question(client: WebhookClient, engine) -> None:
@@ -37,8 +37,8 @@ def test_replying_2_answers_the_second_question(client: WebhookClient, engine) -
     assert set(options.values()) == {"长野县有什么好玩的？", "长野县哪里可以滑雪？"}
     expected = SKI if options["2"] == "长野县哪里可以滑雪？" else "[图文] 长野县旅游"
     assert client.say("2").startswith(expected)
-    # the list is used up: "2" again is an ordinary message now
-    assert client.say("2") == engine.knowledge.current.text(Say.fallback)
+    # the list stays the latest one: the other option can be picked too
+    assert client.say("1").startswith((SKI, "[图文] 长野县旅游"))
 
 
 @pytest.mark.parametrize("pick", ["1", "１", "①", "第1个", "选一", " 1。"])
@@ -54,10 +54,16 @@ def test_a_number_outside_the_list_asks_again_and_keeps_the_list(client: Webhook
     assert client.say("2").startswith((SKI, "[图文] 长野县旅游"))
 
 
-def test_another_question_drops_the_list(client: WebhookClient, engine) -> None:
+def test_a_question_in_between_keeps_the_list_and_a_new_list_replaces_it(client: WebhookClient, engine) -> None:
     numbered(client.say("长野"))
     assert client.say("电话") == "电话：+86-10-6513-8791"
-    assert client.say("1") == engine.knowledge.current.text(Say.fallback)
+    assert client.say("1").startswith((SKI, "[图文] 长野县旅游"))
+    assert client.say("3") == engine.knowledge.current.text(Say.choice_invalid, count=2)
+
+
+def test_a_number_without_a_list_gets_a_hint_not_the_fallback(client: WebhookClient, engine, store) -> None:
+    assert client.say("2") == engine.knowledge.current.text(Say.no_list)
+    assert store.redis.xlen(store.keys.unanswered) == 0
 
 
 def test_an_answer_with_more_pages_continues_on_more(client: WebhookClient, engine) -> None:

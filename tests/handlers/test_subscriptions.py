@@ -73,7 +73,7 @@ def test_a_question_starting_with_the_word_is_not_a_command(engine):
 
     handled = engine.answer(text_message("订阅号是什么"))
     assert handled.ctx.evidence.handler not in ("", "subscriptions")
-    assert handled.effects == ()
+    assert not [e for e in handled.effects if type(e).__name__ in ("Subscribe", "Unsubscribe")]
 
 
 def test_unsubscribe_one_all_and_my_subscriptions(chat, store):

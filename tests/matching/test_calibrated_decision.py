@@ -36,7 +36,7 @@ def test_the_probabilities_order_the_candidates_and_explain_the_decision(real_kn
 def test_what_the_knowledge_does_not_hold_falls_back(real_knowledge, text: str) -> None:
     result = ask(text, real_knowledge)
     assert result["decision"] == "fallback", (result["decision"], result["suggestions"])
-    assert result["reply"] == real_knowledge.text(Say.fallback)
+    assert result["reply"].startswith(real_knowledge.text(Say.fallback).split("\n")[0])
 
 
 def test_a_one_entry_list_that_lacks_the_fact_asked_is_the_honest_gap(real_knowledge) -> None:

@@ -26,10 +26,17 @@ def test_answered(real_knowledge, text: str, entries: set[str]) -> None:
     assert result["decision"] == "answer" and result["entry"] in entries, result
 
 
-@pytest.mark.parametrize("text", ["签证怎么办", "日元汇率", "机票多少钱", "东京天气", "1", "你好", "哈哈哈哈"])
+@pytest.mark.parametrize("text", ["签证怎么办", "日元汇率", "机票多少钱", "东京天气", "哈哈哈哈"])
 def test_out_of_scope_is_not_answered(real_knowledge, text: str) -> None:
     result = explain(text, real_knowledge)
     assert result["entry"] is None and result["decision"] in ("fallback", "suggest"), result
+
+
+@pytest.mark.parametrize(("text", "decision"), [("1", "choice_no_list"), ("你好", "smalltalk")])
+def test_a_number_or_a_greeting_gets_its_own_short_reply_not_an_entry(real_knowledge, text: str,
+                                                                       decision: str) -> None:
+    result = explain(text, real_knowledge)
+    assert result["entry"] is None and result["decision"] == decision, result
 
 
 @pytest.mark.parametrize("text", ["申请", "研讨会在哪", "2019"])

@@ -12,6 +12,7 @@ from bot.devkit.wechat_client import Request, WeChatServer, post, reply_content,
 from bot.infra.privacy import hash_openid
 from bot.knowledge.texts import Say
 from tests.constants import TOKEN
+from tests.factory import help_reply
 
 
 @pytest.fixture
@@ -158,7 +159,7 @@ def test_a_raising_handler_is_logged_and_the_follower_gets_the_error_text(app, e
     assert "99887766" in logged and hash_openid("o_unlucky") in logged and "o_unlucky" not in logged
     # the next message is answered normally
     follow_up = post(app.test_client(), server.plaintext(server.text("帮助", openid="o_unlucky")))
-    assert reply_content(follow_up.get_data(as_text=True)) == engine.knowledge.current.text(Say.help)
+    assert reply_content(follow_up.get_data(as_text=True)) == help_reply(engine.knowledge.current)
 
 
 def test_a_raising_handler_on_an_event_does_not_500(app, engine, server):
@@ -187,7 +188,7 @@ def test_failing_inbound_hooks_do_not_lose_the_reply(app, engine, server, caplog
     engine.inbound_writes.extend([queues_then_raises, fails_after_the_write])
     with caplog.at_level(logging.ERROR):
         body = post(app.test_client(), server.plaintext(server.text("帮助"))).get_data(as_text=True)
-    assert reply_content(body) == engine.knowledge.current.text(Say.help)
+    assert reply_content(body) == help_reply(engine.knowledge.current)
     assert engine.store.redis.get("test:hook-ran") == b"2"
     logged = caplog.text
     assert "hook failed while queueing" in logged and "hook failed after the write" in logged

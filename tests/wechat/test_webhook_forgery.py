@@ -12,7 +12,7 @@ from bot.core.effects import PASS
 from bot.devkit.wechat_client import Request, exchange, post, reply_content
 from bot.followers.subscriptions import topics_of
 from bot.infra.store import Store
-from bot.knowledge.texts import Say
+from tests.factory import help_reply
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def test_a_replay_after_the_retries_are_over_is_refused(app, engine, server, sto
     """The issue's replay: the same signed request 66 s later, once its cached reply has expired."""
     client = app.test_client()
     request = getattr(server, mode)(server.text("帮助", msg_id=920001 + (mode == "safe"), openid="o_replayed"))
-    assert reply_content(exchange(client, server, request)) == engine.knowledge.current.text(Say.help)
+    assert reply_content(exchange(client, server, request)) == help_reply(engine.knowledge.current)
     # 66 s later: the cached reply is gone (its 60 s are over) and the signature record is 66 s old
     store.redis.delete(store.keys.msg(str(920001 + (mode == "safe"))))
     q = request.query
@@ -105,7 +105,7 @@ def test_message_mode_refuses_what_the_account_never_sends(config, store, server
     client = app.test_client()
     for kind in accepted:
         body = exchange(client, server, getattr(server, kind)(server.text("帮助")))
-        assert reply_content(body) == engine.knowledge.current.text(Say.help), kind
+        assert reply_content(body) == help_reply(engine.knowledge.current), kind
     for kind in refused:
         assert post(client, getattr(server, kind)(server.text("退订 全部"))).status_code == 403, kind
 
@@ -118,7 +118,7 @@ def test_redis_down_answers_without_the_check_and_says_so_once(config, server, c
         closed = s.getsockname()[1]
     app = create_app(config, store=Store.connect(config.with_(redis_url=f"redis://127.0.0.1:{closed}/0")))
     client = app.test_client()
-    help_text = app.extensions["clairbot"].knowledge.current.text(Say.help)
+    help_text = help_reply(app.extensions["clairbot"].knowledge.current)
     with caplog.at_level(logging.WARNING):
         for n in range(4):
             request = server.plaintext(server.text("帮助", msg_id=930000 + n))

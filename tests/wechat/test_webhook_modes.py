@@ -4,12 +4,12 @@ from __future__ import annotations
 import pytest
 
 from bot.devkit.wechat_client import WeChatServer, exchange, post, reply_content, reply_fields
-from bot.knowledge.texts import Say
 from tests.constants import APP_ID, TOKEN
+from tests.factory import help_reply
 
 
 def help_text(engine) -> str:
-    return engine.knowledge.current.text(Say.help)
+    return help_reply(engine.knowledge.current)
 
 
 def test_plaintext_request_gets_plaintext_reply(app, engine, server):
