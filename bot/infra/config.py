@@ -47,6 +47,10 @@ class Config:
     demo: bool = False
     push: PushSettings = field(default_factory=PushSettings)
     knowledge_limits: ReadLimits = field(default_factory=ReadLimits)
+    console_enabled: bool = True  # the staff console under /console/ (CONSOLE_ENABLED=0 turns it off)
+    console_secret_key: str = ""  # signs console sessions; empty: one generated once under data_dir
+    console_secure_cookie: bool = False  # CONSOLE_SECURE_COOKIE=1: the session cookie only over HTTPS, always
+    console_login_attempts: int = 5  # failed console logins per account per 15 minutes (per address: 4 times it)
 
     def __post_init__(self) -> None:
         # Folders given as text (a test, a script) work like Paths everywhere they are used.
@@ -105,6 +109,13 @@ class Config:
         max_body_bytes = reader.whole("MAX_BODY_BYTES", 64 * 1024, what="a positive whole number of bytes")
         push = PushSettings.read(reader)
         knowledge_limits = ReadLimits.read(reader)
+        console_enabled = _switch(reader, "CONSOLE_ENABLED", True)
+        console_secure_cookie = _switch(reader, "CONSOLE_SECURE_COOKIE", False)
+        console_login_attempts = reader.whole("CONSOLE_LOGIN_ATTEMPTS", 5, what="a positive whole number")
+        console_secret_key = get("CONSOLE_SECRET_KEY")
+        if console_secret_key and len(console_secret_key) < 32:
+            problems.append("CONSOLE_SECRET_KEY must be at least 32 characters (a long random text), or left unset "
+                            "so that one is generated under BOT_DATA_DIR")
         reader.check()
         return cls(
             token=token,
@@ -122,11 +133,29 @@ class Config:
             demo=demo and not get("WECHAT_TOKEN"),
             push=push,
             knowledge_limits=knowledge_limits,
+            console_enabled=console_enabled,
+            console_secret_key=console_secret_key,
+            console_secure_cookie=console_secure_cookie,
+            console_login_attempts=console_login_attempts,
         )
 
     def with_(self, **changes: object) -> Config:
         """A copy with some settings changed (tests, CLI overrides)."""
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+_ON, _OFF = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _switch(reader: EnvReader, name: str, default: bool) -> bool:
+    """An on/off setting: 1/true/yes/on or 0/false/no/off."""
+    raw = reader.text(name).lower()
+    if not raw:
+        return default
+    if raw in _ON or raw in _OFF:
+        return raw in _ON
+    reader.problem(f"{name} must be 1 or 0 (on or off), not {raw!r}")
+    return default
 
 
 def _check_aes_key(key: str) -> list[str]:
