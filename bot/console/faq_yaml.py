@@ -3,12 +3,15 @@ entry touched changes."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import LiteralScalarString
+
+_BLOCK_START = re.compile(r"(?:^\s*-|:)\s+[|>][-+0-9]*\s*(?:#.*)?$")
 
 
 class FaqFileError(ValueError):
@@ -24,8 +27,26 @@ def _yaml() -> YAML:
 
 
 def _root_dedent(text: str) -> str:
-    """ruamel indents a top-level list like a nested one; the files start their entries at column 0."""
-    return "".join(line[2:] if line.startswith("  ") else line for line in text.splitlines(True))
+    """ruamel indents a top-level list like a nested one; the files start their entries at column 0. Every line
+    moves back two columns except comment lines, which ruamel writes where they were (block text is moved: a `#`
+    inside an answer is text, not a comment)."""
+    out = []
+    block_parent: int | None = None  # indent of the `key: |` line whose text follows
+    for line in text.splitlines(True):
+        stripped = line.lstrip(" ")
+        indent = len(line) - len(stripped)
+        if block_parent is not None:
+            if not stripped.strip() or indent > block_parent:
+                out.append(line[2:] if line.startswith("  ") else line)
+                continue
+            block_parent = None
+        if stripped.startswith("#") or not line.startswith("  "):
+            out.append(line)
+            continue
+        out.append(line[2:])
+        if _BLOCK_START.search(line):
+            block_parent = indent
+    return "".join(out)
 
 
 def load_entries(text: str) -> CommentedSeq:
