@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from bot.console import pages
+from bot.console import pages, reports
 from bot.console.web import console_blueprint, install
 from bot.core.engine import Engine
 
@@ -14,4 +14,5 @@ def install_console(app: Flask, engine: Engine) -> None:
     """Serve the console on this app, for the staff accounts of the engine's Redis."""
     blueprint = console_blueprint()
     pages.register(blueprint)
+    reports.register(blueprint)
     install(app, engine, blueprint)

@@ -18,6 +18,7 @@ from bot.console.knowledge_view import conflicts_of, entry_matches
 from bot.console.problems_zh import in_chinese, located
 from bot.console.settings import settings
 from bot.console.web import engine_of
+from bot.followers.stats import daily_counts, entry_hits, first_counted_day
 from bot.knowledge import Knowledge
 from bot.knowledge.faq import faq_files
 from bot.knowledge.loader import check_knowledge
@@ -177,7 +178,12 @@ def register(bp: Blueprint) -> None:
         shown = [e for e in entries if entry_matches(e, query)] if query else entries
         _, problems = check_knowledge(knowledge.root, limits=engine_of().config.knowledge_limits)
         holder = engine_of().knowledge
+        now = time.time()
+        counted = daily_counts(engine_of().store, 30, now)
+        hits7, hits30 = entry_hits(engine_of().store, 7, now), entry_hits(engine_of().store, 30, now)
         return render_template("console/knowledge.html", query=query, entries=shown, total=len(entries),
+                               hits7=hits7, hits30=hits30, since=first_counted_day(counted),
+                               never=[e for e in entries if not hits30.get(e.id)],
                                conflicts=conflicts_of(knowledge, settings().near_duplicate),
                                problems=[located(p) for p in problems], serving=holder.version,
                                stale=[located(p) for p in holder.problems])

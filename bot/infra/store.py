@@ -186,6 +186,14 @@ class Keys:
         """Prefix of the console's login throttle counters (Flask-Limiter). Minutes."""
         return f"{self.prefix}console:limits"
 
+    def stats_day(self, day: str) -> str:
+        """Hash of one Beijing day (YYYYMMDD): messages, d:<decision> and e:<event> counts. 400 days."""
+        return f"{self.prefix}stats:day:{day}"
+
+    def stats_entries(self, day: str) -> str:
+        """Hash of one Beijing day: entry id → times answered. 400 days."""
+        return f"{self.prefix}stats:day:{day}:entries"
+
     @property
     def stats(self) -> str:
         return f"{self.prefix}stats"

@@ -13,7 +13,7 @@ from tests.console.conftest import PASSWORD, csrf_of, log_in
 from webhooks import create_app
 
 PAGES = ["/console/", "/console/inbox", "/console/try?q=电话", "/console/knowledge", "/console/transfer",
-         "/console/export.csv", "/console/export.xlsx", "/console/history"]
+         "/console/export.csv", "/console/export.xlsx", "/console/history", "/console/dashboard", "/console/pushes"]
 FORMS = ["/console/inbox/phrasing", "/console/inbox/entry", "/console/inbox/dismiss", "/console/import",
          "/console/import/apply", "/console/logout"]
 

@@ -172,7 +172,8 @@ def test_export_then_import_in_the_browser(browser, live, accounts, kb, tmp_path
     WebDriverWait(browser, 10).until(ec.presence_of_element_located((By.CSS_SELECTOR, "p.flash.ok")))
     assert "浏览器校对" in load_knowledge(kb).faq.entries["contact-fax"].answer
     assert "浏览器校对" in say(live, server, "传真号码多少")
-    for page, name in (("nav-try", "07-try"), ("nav-knowledge", "08-knowledge"), ("nav-history", "09-history")):
+    for page, name in (("nav-try", "07-try"), ("nav-knowledge", "08-knowledge"), ("nav-dashboard", "09-dashboard"),
+                       ("nav-pushes", "10-pushes"), ("nav-history", "11-history")):
         browser.find_element(By.ID, page).click()
         shot(browser, name)
     assert "import" in browser.page_source
