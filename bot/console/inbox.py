@@ -60,6 +60,7 @@ class Inbox:
     answered_now: int  # groups the bot answers since (a new phrasing or entry)
     handled: int  # groups staff already acted on
     days: int
+    noise: int = 0  # groups with no word at all (digits, emoji, punctuation): not listed
 
 
 def handled_keys(store: Store) -> dict[str, dict]:
@@ -91,11 +92,14 @@ def build_inbox(store: Store, knowledge: Knowledge, *, days: int = 30, limit: in
     analyze = knowledge.faq.index.analyze if knowledge.faq is not None else None
     handled = handled_keys(store)
     items: list[Item] = []
-    answered = done = 0
+    answered = done = noise = 0
     for kind in READERS:
         for group in group_questions(kind.read(store, since), analyze):
             if group.key in handled or any(group_key(t, analyze) in handled for t in group.texts):
                 done += 1
+                continue
+            if not any(ch.isalpha() for ch in group.example):
+                noise += 1
                 continue
             if len(items) >= limit:
                 continue
@@ -105,7 +109,7 @@ def build_inbox(store: Store, knowledge: Knowledge, *, days: int = 30, limit: in
                 continue
             items.append(Item(kind=kind, group=group, explanation=explanation))
     items.sort(key=lambda item: (-item.group.count, -item.group.last))
-    return Inbox(items=items, answered_now=answered, handled=done, days=days)
+    return Inbox(items=items, answered_now=answered, handled=done, days=days, noise=noise)
 
 
 def find_group(store: Store, knowledge: Knowledge, key: str, *, days: int = 30) -> Group | None:

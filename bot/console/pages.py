@@ -21,6 +21,7 @@ from bot.console.web import engine_of
 from bot.followers.stats import daily_counts, entry_hits, first_counted_day
 from bot.knowledge import Knowledge
 from bot.knowledge.faq import faq_files
+from bot.knowledge.files import fingerprint
 from bot.knowledge.loader import check_knowledge
 
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -45,10 +46,15 @@ def editor() -> KnowledgeEditor:
                            limits=engine.config.knowledge_limits)
 
 
-def go_live(saved: Saved) -> str:
-    """Reload now (the watcher would within seconds); the version serving."""
+def go_live(saved: Saved, *, wait: float = 10.0) -> str:
+    """Make the saved files the knowledge this process answers with before the page says so (the watcher thread
+    may be in the middle of a look of its own: try until the version served is the folder's); the version."""
     holder = engine_of().knowledge
-    holder.reload_if_changed()
+    target = fingerprint(holder.root)
+    deadline = time.monotonic() + wait
+    while holder.version != target and time.monotonic() < deadline:
+        if not holder.reload_if_changed():
+            time.sleep(0.02)
     return holder.version
 
 

@@ -137,6 +137,16 @@ def test_small_talk_and_ignore_leave_the_inbox(staff, console_app, follower):
     assert "marked smalltalk" in staff.get("/console/history").get_data(as_text=True)
 
 
+def test_digits_and_emoji_alone_are_not_listed(staff, follower):
+    for text in ("12345", "😀😀", "。。。", "88"):
+        follower(text)
+    follower("签证怎么办理")
+    page = staff.get("/console/inbox").get_data(as_text=True)
+    assert 'data-question="签证怎么办理"' in page
+    assert 'data-question="12345"' not in page and 'data-question="😀😀"' not in page
+    assert "只有数字、表情或符号" in page
+
+
 def test_follower_text_is_escaped(staff, follower):
     follower("<script>alert('x')</script>是什么")
     page = staff.get("/console/inbox").get_data(as_text=True)
