@@ -216,7 +216,7 @@ def register(bp: Blueprint) -> None:
             return render_template("console/transfer.html", plan=None, payload="", error="请选择要导入的文件"), 400
         try:
             rows = transfer.read_upload(upload.filename, upload.read(transfer.MAX_BYTES + 1))
-        except transfer.ImportError_ as exc:
+        except transfer.UploadError as exc:
             return render_template("console/transfer.html", plan=None, payload="", error=str(exc)), 400
         plan = transfer.plan_import(knowledge, rows, default_file=default_file(knowledge))
         payload = json.dumps([r for r in rows if any(c.id == r.get("id") for c in plan.changes)], ensure_ascii=False)

@@ -20,7 +20,7 @@ MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
 
 
-class ImportError_(ValueError):
+class UploadError(ValueError):
     """The uploaded file cannot be read as a Q&A table (a sentence in Chinese)."""
 
 
@@ -70,9 +70,9 @@ def _unsafe_cell(text: str) -> str:
 
 
 def read_upload(name: str, data: bytes) -> list[dict[str, str]]:
-    """The rows of an uploaded .csv or .xlsx, by column, as text; ImportError_ when it is not such a table."""
+    """The rows of an uploaded .csv or .xlsx, by column, as text; UploadError when it is not such a table."""
     if len(data) > MAX_BYTES:
-        raise ImportError_(f"文件太大（超过 {MAX_BYTES // 1024 // 1024} MB）")
+        raise UploadError(f"文件太大（超过 {MAX_BYTES // 1024 // 1024} MB）")
     lower = name.lower()
     if lower.endswith(".xlsx"):
         table = _xlsx_rows(data)
@@ -80,18 +80,18 @@ def read_upload(name: str, data: bytes) -> list[dict[str, str]]:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise ImportError_("CSV 文件不是 UTF-8 编码：请在 Excel 里“另存为 CSV UTF-8”") from None
+            raise UploadError("CSV 文件不是 UTF-8 编码：请在 Excel 里“另存为 CSV UTF-8”") from None
         table = list(csv.reader(io.StringIO(text)))
     else:
-        raise ImportError_("只能导入导出的 .csv 或 .xlsx 文件")
+        raise UploadError("只能导入导出的 .csv 或 .xlsx 文件")
     if not table:
-        raise ImportError_("文件是空的")
+        raise UploadError("文件是空的")
     columns = [_column(h) for h in table[0]]
     if "id" not in columns:
-        raise ImportError_("第一行要有列名（编号 id、问题 question、相似问法 similar、答案 answer、话题 topics）："
+        raise UploadError("第一行要有列名（编号 id、问题 question、相似问法 similar、答案 answer、话题 topics）："
                            "请用导出的文件修改后再导入")
     if len(table) - 1 > MAX_ROWS:
-        raise ImportError_(f"行数太多（超过 {MAX_ROWS} 行）")
+        raise UploadError(f"行数太多（超过 {MAX_ROWS} 行）")
     rows = []
     for number, cells in enumerate(table[1:], start=2):
         row = {c: _unsafe_cell(str(v if v is not None else "").strip()) for c, v in zip(columns, cells, strict=False)
@@ -107,7 +107,7 @@ def _xlsx_rows(data: bytes) -> list[list[object]]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        raise ImportError_("不是有效的 Excel (.xlsx) 文件") from None
+        raise UploadError("不是有效的 Excel (.xlsx) 文件") from None
     sheet = book.worksheets[0]
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 

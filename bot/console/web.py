@@ -31,6 +31,9 @@ from bot.core.engine import Engine
 log = logging.getLogger("bot.console")
 THROTTLE_WINDOW = "15 minutes"
 OPEN_ENDPOINTS = frozenset({"console.login", "console.static"})
+# The webhook's MAX_BODY_BYTES holds for every other request; an import may carry a whole proofread table.
+UPLOADS = frozenset({"console.import_upload", "console.import_apply"})
+UPLOAD_BYTES = 6 * 1024 * 1024
 
 
 class ConsoleSessions(SecureCookieSessionInterface):
@@ -93,6 +96,8 @@ def install(app: Flask, engine: Engine, blueprint: Blueprint) -> None:
                 abort(401)
             return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
         g.staff = name
+        if request.endpoint in UPLOADS:
+            request.max_content_length = request.max_form_memory_size = UPLOAD_BYTES
         if request.method == "POST":
             csrf.protect()
         return None
@@ -132,6 +137,11 @@ def install(app: Flask, engine: Engine, blueprint: Blueprint) -> None:
         return render_template("console/error.html", title="尝试次数过多",
                                message="登录失败次数过多，请 15 分钟后再试，或请同事在服务器上重设密码"
                                        "（bot staff add 名字 --password-stdin）。"), 429
+
+    @blueprint.errorhandler(413)
+    def too_large(exc: Exception) -> tuple[str, int]:
+        return render_template("console/error.html", title="文件太大",
+                               message=f"上传的内容太大（最多 {UPLOAD_BYTES // 1024 // 1024} MB）。"), 413
 
     @blueprint.errorhandler(401)
     def unauthorized(exc: Exception) -> tuple[str, int]:

@@ -134,3 +134,16 @@ def test_a_formula_in_a_cell_is_exported_as_text(staff, kb, console_app):
     rows = list(csv.reader(io.StringIO(staff.get("/console/export.csv").get_data().decode("utf-8-sig"))))
     row = next(r for r in rows if r[0] == "formula-test")
     assert row[1].startswith("'=")
+
+
+def test_an_import_larger_than_a_webhook_message_is_read(staff, console_config):
+    def pad(rows):
+        rows[0].append("备注 note")
+        for row in rows[1:]:
+            row.append("校对备注" * 4000)
+
+    data = _edited_csv(staff, pad)
+    assert len(data) > console_config.max_body_bytes  # the webhook's cap does not hold for an import
+    resp = _upload(staff, "faq.csv", data)
+    assert resp.status_code == 200 and "0 条有修改" in resp.get_data(as_text=True)
+    assert staff.post("/wechat", data=b"x" * (console_config.max_body_bytes + 1)).status_code == 413
