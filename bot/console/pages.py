@@ -27,6 +27,7 @@ from bot.knowledge.loader import check_knowledge
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DECISIONS = {"answer": "直接回答", "suggest": "列出「您是想问」让粉丝选", "fallback": "没能回答（兜底回复）"}
 MAX_TEXT = 2000
+IMPORT_FIELDS = {"question": "问题", "similar": "相似问法", "answer": "答案", "topics": "话题"}
 
 
 def when(t: float | str) -> str:
@@ -220,7 +221,8 @@ def register(bp: Blueprint) -> None:
             return render_template("console/transfer.html", plan=None, payload="", error=str(exc)), 400
         plan = transfer.plan_import(knowledge, rows, default_file=default_file(knowledge))
         payload = json.dumps([r for r in rows if any(c.id == r.get("id") for c in plan.changes)], ensure_ascii=False)
-        return render_template("console/transfer.html", plan=plan, payload=payload, error="")
+        return render_template("console/transfer.html", plan=plan, payload=payload, error="",
+                               field_names=IMPORT_FIELDS)
 
     @bp.post("/import/apply")
     def import_apply() -> Response | tuple[str, int]:
