@@ -1,4 +1,5 @@
-"""The Flask app: WeChat's webhook (GET verify, POST message) and a health check. Thin: the work is in bot/."""
+"""The Flask app: WeChat's webhook (GET verify, POST message), a health check and the staff console under
+/console/ (CONSOLE_ENABLED). Thin: the work is in bot/."""
 from __future__ import annotations
 
 import logging
@@ -8,6 +9,7 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from bot.app import build_edge, build_engine
+from bot.console import install_console
 from bot.infra.config import Config
 from bot.infra.logs import ensure_logging
 from bot.infra.store import Store
@@ -27,7 +29,7 @@ def create_app(config: Config | None = None, *, store: Store | None = None) -> F
     config = config or Config.from_env()
     edge = build_edge(config)  # the WeChat side: signatures, decryption, sealing; the engine only renders
     engine = build_engine(config, store=store, edge=edge)
-    app = Flask(__name__, static_folder=None)  # no /static route: the bot serves no files
+    app = Flask(__name__, static_folder=None)  # no /static route: only the console serves its own CSS
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions["clairbot"] = engine
     app.extensions["clairbot.edge"] = edge
@@ -62,6 +64,9 @@ def create_app(config: Config | None = None, *, store: Store | None = None) -> F
     @app.get("/healthz")
     def healthz() -> Response:
         return jsonify(public_health(engine.health()))
+
+    if config.console_enabled:
+        install_console(app, engine)
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(_: Exception) -> Response:

@@ -28,6 +28,7 @@ from bot.followers.effects import (
     Unsubscribe,
 )
 from bot.followers.hot import HotQuestions, apply_count
+from bot.followers.stats import queue_stats
 from bot.infra.config import Config
 from bot.infra.store import Keys, Store
 from bot.knowledge import KnowledgeHolder
@@ -74,7 +75,7 @@ def build_engine(config: Config, *, store: Store | None = None, edge: Edge | Non
     knowledge = KnowledgeHolder.for_config(config, background=True)
     return Engine(config=config, store=store, knowledge=knowledge, router=Router(handler_chain()),
                   edge=edge or build_edge(config), appliers=effect_appliers(),
-                  inbound_writes=[queue_inbound],  # a message opens the follower's push window
+                  inbound_writes=[queue_inbound, queue_stats],  # the push window; the day's counts
                   hot=HotQuestions(store))
 
 

@@ -20,8 +20,9 @@ FLOORS = {
     "bot.followers": 3, "bot.wechat": 3,
     "bot.push": 4, "handlers": 4,
     "bot.app": 5,
-    "webhooks": 6,
-    "bot.staff": 7,
+    "bot.console": 6,
+    "webhooks": 7,
+    "bot.staff": 8,
 }
 SOURCES = sorted([*PROJECT_ROOT.glob("bot/**/*.py"), *PROJECT_ROOT.glob("handlers/*.py"), PROJECT_ROOT / "webhooks.py"])
 

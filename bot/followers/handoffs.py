@@ -18,7 +18,9 @@ from typing import Any
 
 from bot.core.effects import Target
 from bot.followers.effects import LogHandoff
+from bot.followers.unanswered import Asked, field_text, read_stream, record_time
 from bot.infra.privacy import hash_openid
+from bot.infra.store import Store
 
 MAX_HANDOFFS = 10_000
 
@@ -28,3 +30,12 @@ def apply_handoff(effect: LogHandoff, target: Target, pipe: Any) -> None:
     fields = {"t": f"{target.now:.3f}", "o": target.openid, "u": hash_openid(target.openid), "why": effect.why,
               "via": effect.via, "q": effect.text.strip()[:500]}
     pipe.xadd(target.store.keys.handoffs, fields, maxlen=MAX_HANDOFFS, approximate=True)
+
+
+def read_handoffs(store: Store, since: float) -> list[Asked]:
+    """The requests for a person since `since`, as inbox records (text: what the follower said)."""
+    def make(stream_id: bytes, fields: dict[bytes, bytes]) -> Asked:
+        return Asked(when=record_time(stream_id, fields), asker=field_text(fields, "u"), text=field_text(fields, "q"),
+                     score=0.0, kind="handoff")
+
+    return read_stream(store, store.keys.handoffs, since, make)

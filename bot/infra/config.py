@@ -55,6 +55,10 @@ class Config:
     push: PushSettings = field(default_factory=PushSettings)
     knowledge_limits: ReadLimits = field(default_factory=ReadLimits)
     match_decision: str = "rules"
+    console_enabled: bool = True  # the staff console under /console/ (CONSOLE_ENABLED=0 turns it off)
+    console_secret_key: str = ""  # signs console sessions; empty: one generated once under data_dir
+    console_secure_cookie: bool = False  # CONSOLE_SECURE_COOKIE=1: the session cookie only over HTTPS, always
+    console_login_attempts: int = 5  # failed console logins per account per 15 minutes (per address: 4 times it)
 
     def __post_init__(self) -> None:
         # Folders given as text (a test, a script) work like Paths everywhere they are used.
@@ -122,6 +126,13 @@ class Config:
             problems.append(f"WECHAT_KF_ACCOUNT {kf_account!r} must look like kf2001@gh_xxxxxxxx (客服账号)")
         push = PushSettings.read(reader)
         knowledge_limits = ReadLimits.read(reader)
+        console_enabled = _switch(reader, "CONSOLE_ENABLED", True)
+        console_secure_cookie = _switch(reader, "CONSOLE_SECURE_COOKIE", False)
+        console_login_attempts = reader.whole("CONSOLE_LOGIN_ATTEMPTS", 5, what="a positive whole number")
+        console_secret_key = get("CONSOLE_SECRET_KEY")
+        if console_secret_key and len(console_secret_key) < 32:
+            problems.append("CONSOLE_SECRET_KEY must be at least 32 characters (a long random text), or left unset "
+                            "so that one is generated under BOT_DATA_DIR")
         reader.check()
         return cls(
             token=token,
@@ -143,6 +154,10 @@ class Config:
             push=push,
             knowledge_limits=knowledge_limits,
             match_decision=match_decision,
+            console_enabled=console_enabled,
+            console_secret_key=console_secret_key,
+            console_secure_cookie=console_secure_cookie,
+            console_login_attempts=console_login_attempts,
         )
 
     def with_(self, **changes: object) -> Config:

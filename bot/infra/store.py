@@ -180,6 +180,35 @@ class Keys:
         return f"{self.prefix}feedback"
 
     @property
+    def unanswered_handled(self) -> str:
+        """Hash: a question's grouping key → what staff did with it (JSON), so the inbox stops listing it. Kept
+        (one small field per handled question)."""
+        return f"{self.prefix}unanswered:handled"
+
+    @property
+    def staff_accounts(self) -> str:
+        """Hash: staff name → werkzeug password hash, for the console. Kept (`bot staff remove` deletes one)."""
+        return f"{self.prefix}staff:accounts"
+
+    @property
+    def console_audit(self) -> str:
+        """Capped stream of console changes: who, what, which entry and file, when."""
+        return f"{self.prefix}console:audit"
+
+    @property
+    def console_limits(self) -> str:
+        """Prefix of the console's login throttle counters (Flask-Limiter). Minutes."""
+        return f"{self.prefix}console:limits"
+
+    def stats_day(self, day: str) -> str:
+        """Hash of one Beijing day (YYYYMMDD): messages, d:<decision> and e:<event> counts. 400 days."""
+        return f"{self.prefix}stats:day:{day}"
+
+    def stats_entries(self, day: str) -> str:
+        """Hash of one Beijing day: entry id → times answered. 400 days."""
+        return f"{self.prefix}stats:day:{day}:entries"
+
+    @property
     def stats(self) -> str:
         return f"{self.prefix}stats"
 

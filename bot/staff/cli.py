@@ -142,10 +142,12 @@ cli.add_command(ask)
 cli.add_command(report)
 
 from bot.staff.push_commands import menu, push, worker  # noqa: E402
+from bot.staff.staff_commands import staff  # noqa: E402
 
 cli.add_command(push)
 cli.add_command(worker)
 cli.add_command(menu)
+cli.add_command(staff)
 
 
 def main() -> None:
