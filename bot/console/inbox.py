@@ -29,12 +29,15 @@ class Kind:
     name: str
     label: str
     read: Reader
+    # a group the bot now answers is done (a new phrasing or entry), except feedback: the bot answered it already,
+    # and the follower said that answer was not it
+    done_when_answered: bool = True
 
 
 READERS: tuple[Kind, ...] = (
     Kind("unanswered", "没能回答", read_fallbacks),
     Kind("unpicked", "列出了选项但没人选", read_unpicked),
-    Kind("feedback", "关注者说答得不对", read_feedback),
+    Kind("feedback", "关注者说答得不对", read_feedback, done_when_answered=False),
     Kind("handoff", "要求转人工", read_handoffs),
 )
 ACTIONS = {"phrasing": "加为相似问法", "entry": "新建条目", "smalltalk": "闲聊，不用回答", "ignore": "忽略"}
@@ -109,7 +112,7 @@ def build_inbox(store: Store, knowledge: Knowledge, *, days: int = 30, limit: in
             if len(items) >= limit:
                 continue
             explanation = explain(group.example, knowledge)
-            if explanation["decision"] == "answer":
+            if explanation["decision"] == "answer" and kind.done_when_answered:
                 answered += 1
                 continue
             items.append(Item(kind=kind, group=group, explanation=explanation))

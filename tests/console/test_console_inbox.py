@@ -165,3 +165,4 @@ def test_a_change_is_a_git_commit_by_the_staff_member(staff, kb, follower):
     assert log.startswith("wang|Console: '传真是几号' added as a phrasing of contact-fax")
     assert "faq/main.yaml" in log
     assert subprocess.run([*git, "status", "--porcelain"], capture_output=True, text=True).stdout == ""
+
