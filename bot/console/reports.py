@@ -16,8 +16,9 @@ from bot.push.status import all_statuses, beijing, channel_notes
 from bot.push.window import in_window_count
 
 # The dashboard's answer groups: the decisions (Evidence.outcome) each one counts.
-OUTCOMES = {"直接回答": ("answer", "gap"), "列出您是想问": ("suggest", "choice_invalid"), "没能回答": ("fallback",),
-            "命令和其他": ("command", "message", "event", "error", "none")}
+OUTCOMES = {"直接回答": ("answer", "gap"), "列出您是想问": ("suggest", "choice_invalid", "choice_no_list"),
+            "没能回答": ("fallback",), "转人工": ("handoff",), "闲聊": ("smalltalk",),
+            "命令和其他": ("command", "message", "event", "error", "none", "feedback")}
 STATUS_WORDS = {"scheduled": "已安排", "due": "到时间了，等待发送", "sending": "正在发送", "sent": "已发送",
                 "queued": "排队（明天继续）", "failed": "失败", "paused": "暂停", "stopped": "已停止",
                 "expired": "已过期"}
@@ -46,7 +47,7 @@ def register(bp: Blueprint) -> None:
         faq = knowledge.faq
         top_entries = [(faq.get(e), n) for e, n in hits.most_common(10) if faq is not None and faq.get(e)]
         analyze = faq.index.analyze if faq is not None else None
-        asked = [a for kind in READERS for a in kind.read(engine.store, now - days * 86400)]
+        asked = READERS[0].read(engine.store, now - days * 86400)  # the questions that got the fallback
         top_unanswered = group_questions(asked, analyze)[:10]
         total = sum(c.get("messages", 0) for c in counts)
         return render_template(

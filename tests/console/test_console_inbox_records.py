@@ -31,3 +31,10 @@ def test_feedback_and_requests_for_a_person_reach_the_inbox(staff, follower):
     page = staff.get("/console/inbox").get_data(as_text=True)
     assert "关注者说答得不对" in page and 'data-question="北京事务所的电话是多少"' in page
     assert "要求转人工" in page and 'data-question="转人工"' in page
+
+
+def test_the_dashboard_counts_requests_for_a_person(staff, follower):
+    follower("转人工", openid="o_wants_a_person")
+    follower("北京事务所的电话是多少")
+    page = staff.get("/console/dashboard").get_data(as_text=True)
+    assert "转人工 1" in page and "直接回答 1" in page
