@@ -10,7 +10,6 @@ from bot.devkit.processes import RedisProcess, alive, embedded_redis_pid
 from bot.infra.store import Store
 from tests import pushkit as kit
 
-
 # How long a worker may take to finish its job and stop after SIGTERM: generous, for a machine under load (a
 # worker that never stops fails all the same).
 STOP_SECONDS = 90
