@@ -19,6 +19,7 @@ from pathlib import Path
 from bot.infra.knowledge_limits import ReadLimits
 from bot.infra.store import Store
 from bot.knowledge import Problem
+from bot.knowledge.files import replace_text
 from bot.knowledge.loader import check_knowledge
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,7 @@ class KnowledgeEditor:
             if errors:
                 raise EditRefused("修改没有保存：改了以后知识库检查不通过", errors)
             for change in changes:
-                write_atomically(change.path, change.after)
+                replace_text(change.path, change.after, new_mode=0o644)
             files = [self.rel(c.path) for c in changes]
             saved = Saved(files=files, warnings=[p for p in problems if p.file in files])
             saved.commit = self.commit(files, who=who, message=what)
@@ -149,28 +150,6 @@ class KnowledgeEditor:
             log.warning("knowledge saved but not committed: %s", exc)
             return ""
         return done.stdout.strip()
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """A temporary file beside it, synced, then renamed over it: a reader sees the old file or the new one."""
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=".console-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def read_audit(store: Store, *, count: int = 200) -> list[dict]:

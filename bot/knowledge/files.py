@@ -2,9 +2,11 @@
 folder, which could block a read forever), each under a size cap. Every file the loader reads comes through here."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,3 +127,33 @@ def fingerprint(root: Path, listing: Listing | None = None) -> str:
         if data is not None:
             digest.update(relative(root, path).encode() + b"\0" + data + b"\0")
     return digest.hexdigest()[:12]
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a rename inside `folder` durable."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def replace_text(path: Path, text: str, *, new_mode: int | None = None) -> None:
+    """Write a small file atomically: a temporary file in the same folder, synced, renamed over it, the folder
+    synced. A reader sees the old file or the new one. An existing file keeps its mode; a new one gets `new_mode`
+    (None: owner only)."""
+    mode = path.stat().st_mode & 0o777 if path.exists() else new_mode
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    fsync_folder(path.parent)

@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from bot.knowledge.files import fingerprint, list_folder, read_bytes
+from bot.knowledge.files import fingerprint, fsync_folder, list_folder, read_bytes, replace_text
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +64,10 @@ class Snapshots:
                         return False
                     _fsync_dir(staging)
                     os.rename(staging, target)
-                    _fsync_one(self.folder)
+                    fsync_folder(self.folder)
                 finally:
                     shutil.rmtree(staging, ignore_errors=True)
-            _replace_text(self.folder / POINTER, version + "\n")
+            replace_text(self.folder / POINTER, version + "\n")
             self._prune(keep=version)
         log.info("knowledge snapshot saved: version %s", version)
         return True
@@ -114,28 +114,4 @@ def _copy(root: Path, target: Path) -> Path:
 def _fsync_dir(path: Path) -> None:
     """Sync every folder of a copy, so its file names survive a crash as well as the contents."""
     for folder, _, _ in os.walk(path):
-        _fsync_one(Path(folder))
-
-
-def _fsync_one(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _replace_text(path: Path, text: str) -> None:
-    """Write a small file atomically: a temporary file in the same folder, synced, then renamed over it."""
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_one(path.parent)
+        fsync_folder(Path(folder))
