@@ -77,26 +77,28 @@ def load_faq(root: Path, topics: Mapping[str, object] | None) -> tuple[Faq, list
     problems.extend(found)
     outside, found = load_outside(root)
     problems.extend(found)
-    outside = outside_kept(outside, entries.values(), problems)
-    general = tuple(t for t in general_outside() if normalize(t) not in claimed_texts(entries.values()))
+    claimed = claimed_texts(entries.values())
+    outside = outside_kept(outside, claimed, problems)
+    general = tuple(t for t in general_outside() if normalize(t) not in claimed)
     index = build_index(list(entries.values()), lexicon, (*general, *(p.text for p in outside)))
     problems.extend(conflict_problem(c) for c in index.conflicts)
     return Faq(entries=entries, index=index), problems
 
 
-def claimed_texts(entries) -> set[str]:
-    """Every question, similar phrasing and keyword of the entries, normalized."""
-    return {normalize(t) for e in entries for t in (e.question, *(p.text for p in e.similar),
-                                                    *(p.text for p in e.keywords))}
-
-
-def outside_kept(outside: tuple[Phrase, ...], entries, problems: list[Problem]) -> tuple[Phrase, ...]:
-    """The out-of-scope examples that no entry claims; one an entry claims is an error at its line."""
+def claimed_texts(entries) -> dict[str, tuple[FaqEntry, int]]:
+    """Every question, similar phrasing and keyword of the entries, normalized, with the entry and line that
+    claim it first."""
     claimed: dict[str, tuple[FaqEntry, int]] = {}
     for entry in entries:
         for text, line in ((entry.question, entry.question_line), *((p.text, p.line) for p in entry.similar),
                            *((p.text, p.line) for p in entry.keywords)):
             claimed.setdefault(normalize(text), (entry, line))
+    return claimed
+
+
+def outside_kept(outside: tuple[Phrase, ...], claimed: dict[str, tuple[FaqEntry, int]],
+                 problems: list[Problem]) -> tuple[Phrase, ...]:
+    """The out-of-scope examples that no entry claims; one an entry claims is an error at its line."""
     kept = []
     for phrase in outside:
         owner = claimed.get(normalize(phrase.text))
