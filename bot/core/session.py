@@ -9,6 +9,11 @@ from bot.core.effects import ClearSession, Effect, Forget, Remember
 from bot.infra.store import Store
 
 SESSION_TTL = 600
+# Replace the whole hash (so removed keys disappear) and give it its TTL: one command on the reply's pipeline
+# instead of DEL, HSET and EXPIRE. ARGV: the TTL, then field, value, field, value…
+_SAVE = ("redis.call('del', KEYS[1]) "
+         "if #ARGV > 1 then redis.call('hset', KEYS[1], unpack(ARGV, 2)) redis.call('expire', KEYS[1], ARGV[1]) end "
+         "return 1")
 
 
 class Session:
@@ -82,9 +87,6 @@ class Session:
         """Queue the write-back on a pipeline (nothing when unchanged), to travel with other writes."""
         if not self.dirty:
             return
-        key = store.keys.session(self.openid)
-        pipe.delete(key)
-        if self.data:
-            pipe.hset(key, mapping={k: json.dumps(v, ensure_ascii=False) for k, v in self.data.items()})
-            pipe.expire(key, SESSION_TTL)
+        fields = [part for k, v in self.data.items() for part in (k, json.dumps(v, ensure_ascii=False))]
+        pipe.eval(_SAVE, 1, store.keys.session(self.openid), SESSION_TTL, *fields)
         self.dirty = False

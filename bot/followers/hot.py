@@ -21,6 +21,8 @@ DAYS = 7
 KEEP_SECONDS = (DAYS + 1) * 86400
 REFRESH_SECONDS = 60.0
 BEIJING = timezone(timedelta(hours=8))
+# One more answer of ARGV[2] in the day's sorted set, which keeps ARGV[1] seconds: one command on the reply's pipeline.
+_COUNT = "redis.call('zincrby', KEYS[1], 1, ARGV[2]) return redis.call('expire', KEYS[1], ARGV[1])"
 
 
 def day_of(now: float) -> str:
@@ -30,9 +32,7 @@ def day_of(now: float) -> str:
 
 def apply_count(effect: CountAnswer, target: Target, pipe: Any) -> None:
     """Applier of CountAnswer: one more answer of the entry today, on the reply's pipeline."""
-    key = target.store.keys.hot(day_of(target.now))
-    pipe.zincrby(key, 1, effect.entry)
-    pipe.expire(key, KEEP_SECONDS)
+    pipe.eval(_COUNT, 1, target.store.keys.hot(day_of(target.now)), KEEP_SECONDS, effect.entry)
 
 
 def counts(store: Store, now: float, days: int = DAYS) -> Counter:

@@ -13,6 +13,10 @@ from bot.knowledge.articles import SHANGHAI
 KEEP_SECONDS = 400 * 86400  # a little over a year of days
 ASKED = ("text", "voice")  # the messages a follower types or speaks
 COUNTED_EVENTS = ("subscribe", "unsubscribe")
+# One more of ARGV[i + 1] in hash KEYS[i] for each i (a key may come more than once), and every hash keeps ARGV[1]
+# seconds: the message's counts in one command on the reply's pipeline.
+_COUNT = ("local kept = {} for i, key in ipairs(KEYS) do redis.call('hincrby', key, ARGV[i + 1], 1) "
+          "if not kept[key] then kept[key] = true redis.call('expire', key, ARGV[1]) end end return 1")
 
 
 def day_of(moment: float) -> str:
@@ -28,17 +32,15 @@ def queue_stats(ctx: Context, target: Target, pipe: object) -> None:
     message = ctx.message
     if message.type in ASKED:
         outcome = ctx.evidence.outcome
-        pipe.hincrby(key, "messages", 1)  # type: ignore[attr-defined]
-        pipe.hincrby(key, f"d:{outcome}", 1)  # type: ignore[attr-defined]
+        keys, fields = [key, key], ["messages", f"d:{outcome}"]
         if outcome in ("answer", "gap") and ctx.evidence.entry:
-            hits = store.keys.stats_entries(day)
-            pipe.hincrby(hits, ctx.evidence.entry, 1)  # type: ignore[attr-defined]
-            pipe.expire(hits, KEEP_SECONDS)  # type: ignore[attr-defined]
+            keys.append(store.keys.stats_entries(day))
+            fields.append(ctx.evidence.entry)
     elif message.type == "event" and getattr(message, "event", "") in COUNTED_EVENTS:
-        pipe.hincrby(key, f"e:{message.event}", 1)  # type: ignore[attr-defined]
+        keys, fields = [key], [f"e:{message.event}"]
     else:
         return
-    pipe.expire(key, KEEP_SECONDS)  # type: ignore[attr-defined]
+    pipe.eval(_COUNT, len(keys), *keys, KEEP_SECONDS, *fields)  # type: ignore[attr-defined]
 
 
 def last_days(days: int, now: float) -> list[str]:

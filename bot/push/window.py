@@ -13,6 +13,11 @@ from bot.infra.store import Store
 
 MESSAGE_KINDS = {"text", "voice", "image", "video", "shortvideo", "location", "link", "file"}
 ACTION_EVENTS = {"click", "subscribe", "subscribe_scan", "scan", "scancode_push", "scancode_waitmsg"}
+# Open the window (KEYS[1]: ARGV[1] = ARGV[3], ARGV[2] = 0, kept ARGV[4] seconds), note a message in the active set
+# (KEYS[2], member ARGV[5], when ARGV[6] is 1) and return the pending list's length (KEYS[3]): one command.
+_OPEN = ("redis.call('hset', KEYS[1], ARGV[1], ARGV[3], ARGV[2], 0) "
+         "if ARGV[6] == '1' then redis.call('zadd', KEYS[2], ARGV[3], ARGV[5]) end "
+         "redis.call('expire', KEYS[1], ARGV[4]) return redis.call('llen', KEYS[3])")
 
 
 def activity_kind(message: BaseMessage) -> str | None:
@@ -34,16 +39,13 @@ def record_activity(store: Store, openid: str, kind: str, *, now: float,
 
 def queue_activity(pipe: object, store: Store, openid: str, kind: str, *, now: float,
                    settings: PushSettings | None = None) -> None:
-    """Queue record_activity's commands on `pipe` (the webhook's reply write); the last one is the LLEN."""
+    """Queue record_activity's commands on `pipe` (the webhook's reply write): one command, answering the LLEN."""
     settings = settings or PushSettings()
-    key = store.keys.window(openid)
-    if kind == "message":
-        pipe.hset(key, mapping={"l": f"{now:.3f}", "ln": 0})
-        pipe.zadd(store.keys.active, {openid: now})
-    else:
-        pipe.hset(key, mapping={"s": f"{now:.3f}", "sn": 0})
-    pipe.expire(key, settings.long_window + 3600)  # a window outlives neither kind of opening
-    pipe.llen(store.keys.pending(openid))
+    message = kind == "message"
+    pipe.eval(_OPEN, 3, store.keys.window(openid), store.keys.active, store.keys.pending(openid),  # type: ignore[attr-defined]
+              *(("l", "ln") if message else ("s", "sn")), f"{now:.3f}",
+              settings.long_window + 3600,  # a window outlives neither kind of opening
+              openid, "1" if message else "0")
 
 
 def in_window_count(store: Store, *, now: float, settings: PushSettings | None = None) -> int:

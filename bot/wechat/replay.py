@@ -16,6 +16,10 @@ from bot.infra.store import Store
 from bot.wechat.protocol import Forbidden
 
 log = logging.getLogger(__name__)
+# Record KEYS[1] = ARGV[1] for ARGV[2] seconds unless a record is there; answer the record found (nil: none was).
+# One command on the claim's pipeline (SET NX GET would need Redis 7).
+_RECORD = ("local seen = redis.call('get', KEYS[1]) "
+           "if not seen then redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2]) end return seen")
 
 
 class SignatureRecords:
@@ -65,15 +69,14 @@ class SignatureGuard:
         self.ttl = ttl
 
     def queue(self, pipe: Any) -> None:
-        """SET the record unless one exists, and read what is there."""
-        pipe.set(self.key, f"{self.digest}:{time.time():.3f}", nx=True, ex=self.ttl)
-        pipe.get(self.key)
+        """Record the signature unless a record exists, and read the one that was there."""
+        pipe.eval(_RECORD, 1, self.key, f"{self.digest}:{time.time():.3f}", self.ttl)
 
     def check(self, results: list) -> None:
         """Raise Forbidden when the signature was first used with another body, or long enough ago."""
         self.records.checked()
-        created, existing = results
-        if created or existing is None:
+        (existing,) = results
+        if existing is None:  # recorded now: the first use
             return
         digest, _, first_seen = existing.decode().partition(":")
         if digest != self.digest:

@@ -1,4 +1,5 @@
-"""Effects through the real webhook: every kind has an applier, and a message costs two Redis round trips."""
+"""Effects through the real webhook: every kind has an applier, and a message costs two Redis round trips carrying
+a handful of commands."""
 from __future__ import annotations
 
 import pytest
@@ -28,10 +29,11 @@ def test_every_kind_of_effect_has_an_applier():
 
 
 class Trips:
-    """Counts the requests a Redis client sends: one per command, one per pipeline."""
+    """Counts the requests a Redis client sends (one per command, one per pipeline) and the commands in them."""
 
     def __init__(self) -> None:
         self.count = 0
+        self.commands = 0
 
 
 def counting_store(store: Store, trips: Trips) -> Store:
@@ -42,6 +44,15 @@ def counting_store(store: Store, trips: Trips) -> Store:
         def send_packed_command(self, command, check_health=True):
             trips.count += 1
             return super().send_packed_command(command, check_health)
+
+        def pack_command(self, *args):
+            trips.commands += 1
+            return super().pack_command(*args)
+
+        def pack_commands(self, commands):
+            commands = list(commands)
+            trips.commands += len(commands)
+            return super().pack_commands(commands)
 
     kwargs = dict(store.redis.connection_pool.connection_kwargs)
     pool = redis.ConnectionPool(connection_class=Counting, **kwargs)
@@ -62,6 +73,7 @@ def counted(config, store, server):
         body = exchange(client, server, server.plaintext(server.text(text, msg_id=msg_id, openid="o_trips")))
         return reply_content(body), trips.count - before
 
+    say.trips = trips  # type: ignore[attr-defined]
     return say
 
 
@@ -70,6 +82,20 @@ def test_a_message_costs_one_round_trip_before_handling_and_one_after(counted, t
     reply, trips = counted(text, 8100 + len(text))
     assert reply
     assert trips == 2
+
+
+# An ordinary answer: the signature record, the retry claim, the session and the topics before handling; the reply,
+# the session, the answer's count, the follower's window and the day's counts after. One command each.
+COMMANDS_PER_ANSWER = 9
+
+
+def test_an_answer_costs_one_command_for_each_thing_read_or_written(counted):
+    trips = counted.trips
+    for msg_id in (8151, 8152):  # the second time, the session holds the first answer (for 不对) and is rewritten
+        before = trips.commands
+        reply, _ = counted("JET项目是什么", msg_id)
+        assert "JET" in reply
+        assert trips.commands - before == COMMANDS_PER_ANSWER
 
 
 def test_the_answer_to_a_list_costs_the_same(counted):
