@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from urllib.parse import urlparse
 
 from flask import (
     Blueprint,
     Flask,
+    Request,
     Response,
     abort,
     current_app,
@@ -18,7 +21,7 @@ from flask import (
     session,
     url_for,
 )
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -34,17 +37,29 @@ OPEN_ENDPOINTS = frozenset({"console.login", "console.static"})
 # The webhook's MAX_BODY_BYTES holds for every other request; an import may carry a whole proofread table.
 UPLOADS = frozenset({"console.import_upload", "console.import_apply"})
 UPLOAD_BYTES = 6 * 1024 * 1024
+CONSOLE_PATH = "/console/"
+# The request hooks an extension may put on the whole app; the login throttle's are moved to the console's pages.
+REQUEST_HOOKS = ("before_request_funcs", "after_request_funcs", "teardown_request_funcs")
 
 
 class ConsoleSessions(SecureCookieSessionInterface):
-    """Signed cookie sessions, marked Secure whenever the request came over HTTPS (or CONSOLE_SECURE_COOKIE)."""
+    """Signed cookie sessions, marked Secure whenever the request came over HTTPS (or CONSOLE_SECURE_COOKIE).
+
+    Only the console's pages have one: the webhook and /healthz get Flask's null session, so that no cookie is
+    read, signed or written on WeChat's requests.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:  # type: ignore[override]
+        if not (request.path + "/").startswith(CONSOLE_PATH):
+            return None  # Flask then uses its null session, and saves nothing
+        return super().open_session(app, request)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
 
 
 def console_blueprint() -> Blueprint:
-    return Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
+    return Blueprint("console", __name__, url_prefix=CONSOLE_PATH.rstrip("/"), template_folder="templates",
                      static_folder="static", static_url_path="/static")
 
 
@@ -67,10 +82,11 @@ def install(app: Flask, engine: Engine, blueprint: Blueprint) -> None:
     app.jinja_options = {**app.jinja_options, "autoescape": True}
     csrf = CSRFProtect(app)
     store = engine.store
-    limiter = Limiter(key_func=lambda: request.remote_addr or "-", app=app, default_limits=[],
-                      storage_uri="redis://", headers_enabled=False,
-                      storage_options={"connection_pool": store.redis.connection_pool,
-                                       "key_prefix": store.keys.console_limits})
+    with hooks_confined_to(app, blueprint.name):  # it throttles the login only: the webhook never pays for it
+        limiter = Limiter(key_func=lambda: request.remote_addr or "-", app=app, default_limits=[],
+                          storage_uri="redis://", headers_enabled=False,
+                          storage_options={"connection_pool": store.redis.connection_pool,
+                                           "key_prefix": store.keys.console_limits})
     accounts = StaffAccounts(store)
     attempts = config.console_login_attempts
 
@@ -160,6 +176,23 @@ def install(app: Flask, engine: Engine, blueprint: Blueprint) -> None:
                                message="处理时出错，什么也没有保存。请稍后再试；问题持续时请联系维护人员。"), 500
 
     app.register_blueprint(blueprint)
+
+
+@contextmanager
+def hooks_confined_to(app: Flask, blueprint: str) -> Iterator[None]:
+    """The request hooks registered on the whole app inside the block run for the blueprint's requests only.
+
+    Flask runs an app's hooks for every request and a blueprint's for its own; an extension such as Flask-Limiter
+    knows only the first kind.
+    """
+    before = {name: len(getattr(app, name).get(None, ())) for name in REQUEST_HOOKS}
+    yield
+    for name in REQUEST_HOOKS:
+        hooks = getattr(app, name)
+        added = hooks.get(None, [])[before[name]:]
+        if added:
+            del hooks[None][before[name]:]
+            hooks.setdefault(blueprint, []).extend(added)
 
 
 def _safe_next(target: str | None) -> str:

@@ -146,3 +146,17 @@ def test_console_enabled_off_serves_no_console(config, store):
     app = create_app(config.with_(console_enabled=False), store=store)
     assert {rule.rule for rule in app.url_map.iter_rules()} == {"/healthz", "/wechat"}
     assert app.test_client().get("/console/login").status_code == 404
+
+
+def test_the_webhook_pays_for_neither_the_console_session_nor_the_login_throttle(console_app):
+    from flask import session
+    from flask.sessions import NullSession
+
+    with console_app.test_request_context("/wechat", method="POST"):
+        assert isinstance(session._get_current_object(), NullSession)  # no cookie read, signed or written
+    with console_app.test_request_context("/console/login"):
+        assert not isinstance(session._get_current_object(), NullSession)
+    app_wide = [hook for name in ("before_request_funcs", "after_request_funcs", "teardown_request_funcs")
+                for hook in getattr(console_app, name).get(None, [])]
+    assert not [hook for hook in app_wide if "flask_limiter" in repr(hook)]
+    assert [hook for hook in console_app.before_request_funcs["console"] if "Limiter" in repr(hook)]
