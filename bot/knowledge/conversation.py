@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from bot.knowledge.marked_yaml import Marked, read_needed
@@ -114,11 +115,16 @@ class Conversation:
                 return kind
         return None
 
+    @cached_property
+    def _phrasing_kinds(self) -> dict[str, str]:
+        """Small-talk phrasing → its kind, built once per knowledge version (not once per message)."""
+        return {p: talk.kind for talk in self.smalltalk.values() for p in talk.phrasings}
+
     def _segment(self, form: str) -> set[str] | None:
         """The kinds of the phrasings that make up `form` exactly (None: some of it is not small talk)."""
         if not form:
             return None
-        lookup = {p: talk.kind for talk in self.smalltalk.values() for p in talk.phrasings}
+        lookup = self._phrasing_kinds
         best: list[set[str] | None] = [set()] + [None] * len(form)
         for end in range(1, len(form) + 1):
             for start in range(max(0, end - self.longest), end):
