@@ -5,6 +5,7 @@ lapsed (its holder died) takes the message over, so a killed worker never silenc
 """
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
@@ -19,6 +20,25 @@ from bot.infra.store import Store
 
 PENDING = b"\x00pending"  # a claim is PENDING:token, the token naming its holder
 _FAILED = object()
+
+
+class _Tokens:
+    """Claim tokens unique to a process and a message: a random prefix drawn once per process (again in a forked
+    child) and a counter, so that a message costs no read of the system's randomness."""
+
+    def __init__(self) -> None:
+        self._renew()
+        os.register_at_fork(after_in_child=self._renew)
+
+    def _renew(self) -> None:
+        self._prefix = PENDING + b":" + os.urandom(8).hex().encode() + b":"
+        self._count = itertools.count()
+
+    def next(self) -> bytes:
+        return self._prefix + str(next(self._count)).encode()
+
+
+_tokens = _Tokens()
 
 # Extend or drop a claim only while it is still ours (a retry may have taken it over).
 _RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0"
@@ -96,7 +116,7 @@ class ReplyCache:
         `guard` is checked on the same round trip, before anything is produced or handed out.
         """
         deadline = time.monotonic() + self.wait
-        token = PENDING + b":" + os.urandom(8).hex().encode()
+        token = _tokens.next()
         while True:
             claim = self.store.safe(lambda r: self._claim(r, key, token, reads, guard), _FAILED)
             if claim is _FAILED:
