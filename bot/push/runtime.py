@@ -131,7 +131,14 @@ class Runtime:
 
     def back_off(self, channel: str, reason: str) -> float:
         """WeChat did not process a call (unreachable, busy): pause the channel for the next delay of
-        PUSH_OUTAGE_DELAYS, shared by every worker; it resumes by itself. Returns the end of the pause."""
+        PUSH_OUTAGE_DELAYS, shared by every worker; it resumes by itself. Returns the end of the pause.
+
+        An outage met again while its pause is still in force (another job, another sender, the tag sync) is the
+        same outage: it keeps that pause and does not count as the next one in a row.
+        """
+        current = self.redis.get(self.keys.channel_pause(channel))
+        if current is not None and float(current.split(b" ", 1)[0]) > self.clock():
+            return float(current.split(b" ", 1)[0])
         key = self.keys.channel_outages(channel)
         pipe = self.redis.pipeline()
         pipe.incr(key)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import redis
 import requests
-from requests.adapters import HTTPAdapter
+import urllib3
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
@@ -33,23 +33,6 @@ STALE_TOKEN = {40001, 40014, 42001}  # invalid, malformed or expired access_toke
 # Seconds every process waits before fetching a token again after 1, 2, 3, 4+ failed or rejected refreshes.
 TOKEN_BACKOFF = (5, 30, 120, 600)
 STABLE_TOKEN_URL = f"{DEFAULT_API_BASE}/cgi-bin/stable_token"
-
-
-class RewriteAdapter(HTTPAdapter):
-    """Sends requests for https://api.weixin.qq.com to WECHAT_API_BASE_URL (a fake server in tests).
-
-    wechatpy builds some URLs (the token, customer service) absolutely, so overriding its API_BASE_URL is not
-    enough: the rewrite happens on the session, for every call it makes.
-    """
-
-    def __init__(self, target: str, **kwargs: object) -> None:
-        super().__init__(**kwargs)
-        self.target = target.rstrip("/")
-
-    def send(self, request: requests.PreparedRequest, *args: object, **kwargs: object) -> requests.Response:
-        if request.url and request.url.startswith(DEFAULT_API_BASE):
-            request.url = self.target + request.url[len(DEFAULT_API_BASE):]
-        return super().send(request, *args, **kwargs)
 
 
 def _errcode(response: requests.Response) -> int | None:
@@ -121,12 +104,12 @@ class SharedTokenClient(WeChatClient):
         error: WeChatCallError
         try:
             response = self._http.request(method=method, url=url, **kwargs)
-        except requests.RequestException as exc:
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
             error = network_error(exc, method, url)
         else:
             if _errcode(response) is not None:
                 return response  # WeChat answered (an errcode under an error status is still its answer)
-            if response.status_code < 400 and not response.headers.get("Content-Type", "").startswith("text/html"):
+            if response.status_code < 300 and not response.headers.get("Content-Type", "").startswith("text/html"):
                 return response  # a plain result (a media file, a JSON result without errcode)
             error = http_error(response.status_code, method, url)
         raise error  # raised here, outside the except: the requests exception (its URL has the token) is dropped
@@ -250,5 +233,5 @@ def make_client(config: Config, store: Store, *, redis_client: redis.Redis | Non
                                failures_key=keys.token_failures, force_key=keys.token_force, timeout=timeout,
                                clock=clock)
     if config.api_base_url.rstrip("/") != DEFAULT_API_BASE:
-        client._http.mount(DEFAULT_API_BASE, RewriteAdapter(config.api_base_url))  # wechatpy is pinned: _http
+        client._http.send_to(DEFAULT_API_BASE, config.api_base_url)  # wechatpy is pinned: _http
     return client

@@ -74,26 +74,36 @@ def _innermost(exc: BaseException) -> object:
     return reason
 
 
-def network_error(exc: requests.RequestException, method: str, url: str) -> WeChatCallError:
-    """The WeChatCallError a requests exception stands for (never chained: its text holds the URL's query)."""
+def network_error(exc: requests.RequestException | urllib3.exceptions.HTTPError, method: str,
+                  url: str) -> WeChatCallError:
+    """The WeChatCallError a requests or urllib3 exception stands for (never chained: its text holds the URL's
+    query). urllib3's come from the session's lean path, requests' from its full one; both mean the same."""
     where = _where(method, url)
     cause = _innermost(exc)
-    if isinstance(exc, requests.ConnectTimeout):
+    if isinstance(exc, urllib3.exceptions.MaxRetryError):  # the lean path: a connection error, wrapped once
+        exc = exc.reason if isinstance(exc.reason, urllib3.exceptions.HTTPError) else exc
+    if isinstance(exc, urllib3.exceptions.HTTPError):
+        cause = exc
+    connect_timeout = (isinstance(exc, requests.ConnectTimeout)
+                       or (isinstance(exc, urllib3.exceptions.ConnectTimeoutError)
+                           and not isinstance(exc, urllib3.exceptions.NewConnectionError)))
+    if connect_timeout:
         return WeChatUnreachable(f"WeChat unreachable: no connection within the timeout ({where})",
                                  reason="connect-timeout")
-    if isinstance(exc, requests.exceptions.SSLError):
+    if isinstance(exc, requests.exceptions.SSLError | urllib3.exceptions.SSLError):
         return WeChatUnreachable(f"WeChat unreachable: TLS handshake failed ({where})", reason="tls")
-    if isinstance(exc, requests.exceptions.ProxyError):
+    if isinstance(exc, requests.exceptions.ProxyError | urllib3.exceptions.ProxyError):
         return WeChatUnreachable(f"WeChat unreachable: the proxy refused the connection ({where})", reason="proxy")
     if isinstance(cause, urllib3.exceptions.NameResolutionError):
         return WeChatUnreachable(f"WeChat unreachable: the host name does not resolve ({where})", reason="dns")
     if isinstance(cause, urllib3.exceptions.NewConnectionError):
         return WeChatUnreachable(f"WeChat unreachable: connection refused ({where})", reason="refused")
-    if isinstance(exc, requests.ReadTimeout):
+    if isinstance(exc, requests.ReadTimeout | urllib3.exceptions.ReadTimeoutError):
         return WeChatAnswerLost(f"no answer from WeChat within the timeout after the request was sent ({where})",
                                 reason="timeout")
     if isinstance(exc, requests.ConnectionError | requests.exceptions.ChunkedEncodingError |
-                  requests.exceptions.ContentDecodingError):
+                  requests.exceptions.ContentDecodingError | urllib3.exceptions.ProtocolError |
+                  urllib3.exceptions.DecodeError):
         return WeChatAnswerLost(f"the connection closed before WeChat's answer arrived ({where})", reason="dropped")
     # A request that could not even be built (bad URL and the like) never left this machine.
     return WeChatUnreachable(f"the request to WeChat could not be made: {type(exc).__name__} ({where})",
@@ -106,8 +116,11 @@ def http_error(status: int, method: str, url: str) -> WeChatCallError:
     if status in ANSWER_LOST_STATUSES:
         return WeChatAnswerLost(f"HTTP {status} from a gateway in front of WeChat: it passed the request on and "
                                 f"lost the answer ({where})", reason=f"http{status}")
-    if status < 400:
+    if status < 300:
         return WeChatUnreachable(f"an HTML page (HTTP {status}) instead of WeChat's answer: check "
+                                 f"WECHAT_API_BASE_URL and any proxy ({where})", reason="not-wechat")
+    if status < 400:  # WeChat never redirects: a front answered, the call went no further
+        return WeChatUnreachable(f"a redirect (HTTP {status}) instead of WeChat's answer: check "
                                  f"WECHAT_API_BASE_URL and any proxy ({where})", reason="not-wechat")
     return WeChatUnreachable(f"HTTP {status} without a WeChat answer: WeChat did not process the call ({where})",
                              reason=f"http{status}")

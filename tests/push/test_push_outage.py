@@ -178,3 +178,13 @@ def test_an_html_page_instead_of_wechats_answer_is_not_taken_for_a_delivery(rt, 
     fake.injected.clear()
     fake.advance(16)
     assert run_due(rt) == [] and fake.news_to(who) != [] and ledger_of(rt, "html") == {who: "s"}
+
+
+def test_an_outage_met_again_during_its_pause_is_the_same_outage(rt, fake):
+    first = rt.back_off("customer", "connection refused")  # a batch meets the outage
+    assert abs(rt.back_off("customer", "connection refused") - first) < 1  # the tag sync meets it too, still paused
+    assert int(rt.redis.get(rt.keys.channel_outages("customer"))) == 1
+    assert 0 < pause_seconds(rt) <= 16
+    fake.advance(first - rt.clock() + 1)  # the pause ran out and WeChat is still down: the next in a row
+    assert 16 < rt.back_off("customer", "connection refused") - rt.clock() <= 61
+    assert int(rt.redis.get(rt.keys.channel_outages("customer"))) == 2
