@@ -28,7 +28,8 @@ def test_the_probabilities_order_the_candidates_and_explain_the_decision(real_kn
     assert result["model"] == "semantic" and 0 < result["bands"]["suggest"] <= result["bands"]["answer"]
     probabilities = [c["probability"] for c in result["candidates"]]
     assert probabilities == sorted(probabilities, reverse=True)
-    assert all(c["probability"] >= result["bands"]["member"] for c in result["candidates"]
+    assert result["suggestions"][0] == result["candidates"][0]["id"]  # the best entry leads the list
+    assert all(c["probability"] >= result["bands"]["member"] for c in result["candidates"][1:]
                if c["id"] in result["suggestions"])
 
 
