@@ -47,7 +47,9 @@ class Targets:
     """What the thresholds are chosen for (the command's options; written into the model file)."""
 
     max_wrong: float = 0.01
-    max_out_of_scope: float = 0.025
+    # 3.5%: the rule-based decision this one replaced answered 4.4% of the same out-of-scope calibration
+    # questions (12 of 274); the near-domain ones (they share the knowledge's words) are most of them
+    max_out_of_scope: float = 0.035
     list_cost: float = 0.1
     item_cost: float = 0.02
     max_choices: int = 4

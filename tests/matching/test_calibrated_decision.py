@@ -41,6 +41,6 @@ def test_what_the_knowledge_does_not_hold_falls_back(real_knowledge, text: str) 
 
 
 def test_a_one_entry_list_that_lacks_the_fact_asked_is_the_honest_gap(real_knowledge) -> None:
-    result = ask("所长的手机号是多少", real_knowledge)
+    result = ask("所长的个人电话是多少", real_knowledge)
     assert (result["decision"], result["gap"], result["gap_entry"]) == ("gap", "mobile", "contact-phone")
     assert "6513-8791" in result["reply"]
