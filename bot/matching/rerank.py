@@ -4,6 +4,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from functools import cached_property
 
 from rapidfuzz import fuzz
 
@@ -120,10 +121,15 @@ class Weights:
 
     def combine(self, s: Signals) -> float:
         """The weighted sum, scaled so that every signal at 1.0 gives 1.0."""
-        weights = [getattr(self, name) for name in SIGNAL_NAMES]
-        scale = sum(weights)
-        total = sum(w * getattr(s, name) for w, name in zip(weights, SIGNAL_NAMES, strict=True))
+        weighted, scale = self._weighted
+        total = sum(w * getattr(s, name) for name, w in weighted)
         return total / scale if scale else 0.0
+
+    @cached_property
+    def _weighted(self) -> tuple[tuple[tuple[str, float], ...], float]:
+        """The signals that weigh (a signal of weight 0 adds nothing to the sum), and the sum of the weights."""
+        weights = [(name, getattr(self, name)) for name in SIGNAL_NAMES]
+        return tuple((n, w) for n, w in weights if w), sum(w for _, w in weights)
 
 
 def signals(query: QueryView, doc: Doc, *, words: TermIndex, pairs: TermIndex, doc_id: int,

@@ -151,11 +151,18 @@ def render(result: Calibrated) -> str:
     if result.skipped:
         lines.append(f"skipped {len(result.skipped)} whose label names no entry: " + "; ".join(result.skipped[:5]))
     for name, (model, got) in (("semantic", result.semantic), ("lexical", result.lexical)):
-        lines.append(f"\n{name} model: answer at p ≥ {model.bands.answer:.3f}, list at p ≥ "
-                     f"{model.bands.suggest:.3f} (of every candidate at p ≥ {model.bands.member:.3f})")
+        lines.append(f"\n{name} model: answer at confidence ≥ {model.bands.answer:.3f}, list at confidence ≥ "
+                     f"{model.bands.suggest:.3f} (the best entry and every other one at probability ≥ "
+                     f"{model.bands.member:.3f})")
         lines.append(f"  cross-validated: right {got.right:.1%}, within one follow-up {got.within_one:.1%}, wrong "
                      f"{got.wrong:.1%} (of {got.in_scope} in scope); out of scope answered "
                      f"{got.out_of_scope_answered:.1%}, listed {got.out_of_scope_listed:.1%} (of {got.out_of_scope})")
+        lines.append("  candidate weights (each candidate's probability of answering):")
         for feature, weight in sorted(zip(model.features, model.weights, strict=True), key=lambda fw: -abs(fw[1])):
             lines.append(f"  {weight:+7.3f}  {feature}: {EXPLANATIONS[feature]}")
+        if model.confidence is not None:
+            lines.append("  confidence weights (how sure the best candidate answers):")
+            for feature, weight in sorted(zip(model.confidence.features, model.confidence.weights, strict=True),
+                                          key=lambda fw: -abs(fw[1])):
+                lines.append(f"  {weight:+7.3f}  {feature}: {EXPLANATIONS[feature]}")
     return "\n".join(lines)

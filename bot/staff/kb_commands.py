@@ -153,7 +153,8 @@ def ask(text: tuple[str, ...], as_json: bool, previous: str | None, folder: Path
         knowledge = load_knowledge(folder, limits=_limits())
     except KnowledgeError as exc:
         raise click.ClickException(f"the knowledge has errors (run `{bot_command('kb check')}`):\n{exc}") from exc
-    result = explain(" ".join(text), knowledge, previous=previous)
+    # as the deployment decides (BOT_MATCH_DECISION)
+    result = explain(" ".join(text), knowledge, previous=previous, decision=load_config(demo=True).match_decision)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
         return
@@ -184,10 +185,11 @@ def render_explanation(result: dict) -> str:
                  f"score {result['score']:.3f})")
     if result.get("bands"):
         bands = result["bands"]
-        lines.append(f"why:         the {result['model']} model answers when the best entry's probability is at least "
-                     f"{bands['answer']:.3f}, and lists the entries from {bands['member']:.3f} when the best "
-                     f"is at least {bands['suggest']:.3f} "
-                     "(bot/matching/data/decision_model.yaml, fitted by `bot kb calibrate`)")
+        lines.append(f"why:         the {result['model']} model is {result['score']:.0%} sure the best entry "
+                     f"answers; it answers from {bands['answer']:.0%}, offers a 您是想问 list from "
+                     f"{bands['suggest']:.0%} (the best entry and each other one whose probability is at least "
+                     f"{bands['member']:.0%}), below that the fallback (bot/matching/data/decision_model.yaml, "
+                     "fitted by `bot kb calibrate`)")
     if result.get("candidates"):
         lines.append("candidates:  probability it answers | word match | meaning match (sentence encoder)")
         for n, c in enumerate(result["candidates"], start=1):

@@ -1,6 +1,7 @@
 """The calibrated decision's parts: the fit, the thresholds chosen for a target, the model file, the decision."""
 from __future__ import annotations
 
+import math
 import random
 from pathlib import Path
 
@@ -11,7 +12,16 @@ import yaml
 from bot.matching.calibrated import ONE_WORD, decide_calibrated
 from bot.matching.calibration import Example, Targets, calibrate, choose_bands, cross_validated, figures, fit_weights
 from bot.matching.encoder import PhrasingVectors
-from bot.matching.features import EXPLANATIONS, FEATURES, LEXICAL_FEATURES, candidate_rows
+from bot.matching.features import (
+    CONFIDENCE_DERIVED,
+    CONFIDENCE_OWN,
+    EXPLANATIONS,
+    FEATURES,
+    LEXICAL_FEATURES,
+    candidate_rows,
+    confidence_features,
+    confidence_values,
+)
 from bot.matching.index import Candidate
 from bot.matching.model import MODEL_FILE, Bands, Model, ModelFileError, decision_model, read_model
 from bot.matching.rerank import SIGNAL_NAMES, Signals
@@ -48,14 +58,15 @@ def test_the_fit_finds_the_feature_that_tells_and_ignores_the_noise() -> None:
 def test_the_answer_threshold_holds_the_targets_on_held_out_probabilities() -> None:
     examples = synthetic(600)
     targets = Targets(max_wrong=0.01, max_out_of_scope=0.05, folds=5)
-    held = cross_validated(examples, targets)
-    assert all(len(p) == 3 for p in held) and all(p == sorted(p, reverse=True) for p in held)
+    held = cross_validated(examples, ("a", "b"), targets)
+    assert all(len(s.ranked) == 3 for s in held) and all(s.ranked == sorted(s.ranked, reverse=True) for s in held)
+    assert all(0.0 <= s.confidence <= 1.0 for s in held)
     bands = choose_bands(examples, held, targets)
     got = figures(examples, held, bands)
     assert got.wrong <= 0.01 and got.out_of_scope_answered <= 0.05
     assert bands.suggest <= bands.answer
     # the lowest such threshold: one step lower breaks a target
-    lower = max(p[0][0] for p in held if p[0][0] < bands.answer)
+    lower = max(s.confidence for s in held if s.confidence < bands.answer)
     worse = figures(examples, held, Bands(lower, lower))
     assert worse.wrong > 0.01 or worse.out_of_scope_answered > 0.05
 
@@ -81,6 +92,39 @@ def test_an_exact_hit_and_the_one_word_rule_are_kept_apart_from_the_model() -> N
     assert (unsure.kind, unsure.choices) == ("suggest", ("b",))
     nothing = decide_calibrated([Candidate("c", "C?", 0.2, "C", NO_SIGNALS, probability=0.1)], bands)
     assert nothing.kind == "fallback" and decide_calibrated([], bands).kind == "fallback"
+    # the confidence, not the best probability, is what the bands read; the best entry leads any list
+    assert decide_calibrated(candidates, bands, n_tokens=3, confidence=0.5).choices == ("a", "b")
+    sure = decide_calibrated(unsure.candidates, bands, n_tokens=3, confidence=0.9)
+    assert (sure.kind, sure.entry_id, sure.score) == ("answer", "b", 0.9)
+    assert decide_calibrated(candidates, bands, n_tokens=3, confidence=0.1).kind == "fallback"
+
+
+def test_the_confidence_reads_the_best_candidate_beside_the_second() -> None:
+    features = ("a", "b", "semantic_best", "outside")
+    names = confidence_features(features)
+    assert names[:3] == ("top_logit", "logit_lead", "probability_lead") and names[-1] == "best_over_outside"
+    values = dict(zip(names, confidence_values(features, (0.1, 0.2, 0.9, 0.6), 0.8, 0.2), strict=True))
+    assert values["probability_lead"] == pytest.approx(0.6) and values["best_over_outside"] == pytest.approx(0.3)
+    assert values["logit_lead"] == pytest.approx(math.log(4) - math.log(0.25))
+    alone = dict(zip(names, confidence_values(features, (0.1, 0.2, 0.9, 0.6), 0.8, None), strict=True))
+    assert alone["logit_lead"] > values["logit_lead"] and alone["probability_lead"] == pytest.approx(0.8)
+    assert confidence_features(("a", "b")) == ("top_logit", "logit_lead", "probability_lead")
+
+
+def test_a_lead_over_the_second_candidate_is_learned_as_confidence() -> None:
+    """Two candidates, both alike on their own features; the examples whose best one is far ahead of the second
+    are the ones it answers: the confidence learns the lead that a candidate's own row cannot show."""
+    rng = random.Random(5)
+    examples = []
+    for _ in range(800):
+        right = rng.random() < 0.6
+        lead = rng.uniform(0.3, 0.6) if right else rng.uniform(0.0, 0.2)
+        top = rng.uniform(0.4, 0.6)
+        rows = ((0, (top, 0.0)), (1, (top - lead, 0.0)))
+        examples.append(Example(rows=rows, exact=None, expected=frozenset({0}) if right else frozenset()))
+    model, got = calibrate(examples, ("a", "b"), Targets(max_wrong=0.02, max_out_of_scope=0.05))
+    assert model.confidence is not None and got.right > 0.4
+    assert dict(zip(model.confidence.features, model.confidence.weights, strict=True))["probability_lead"] > 0
 
 
 def test_rows_hold_every_feature_in_order_and_meaning_adds_candidates() -> None:
@@ -96,7 +140,7 @@ def test_rows_hold_every_feature_in_order_and_meaning_adds_candidates() -> None:
     assert by_meaning["lexical_found"] == 0.0 and by_meaning["semantic_lead"] == pytest.approx(0.1)
     lexical_only = candidate_rows({1: (0.7, signals)}, None, n_tokens=2, n_meaningful=2, unknown=0.0)
     assert [len(r.values) for r in lexical_only] == [len(LEXICAL_FEATURES)]
-    assert set(EXPLANATIONS) == set(FEATURES)
+    assert set(EXPLANATIONS) == set(FEATURES) | set(CONFIDENCE_OWN) | set(CONFIDENCE_DERIVED)
 
 
 def model_file(tmp_path: Path, **change) -> Path:
@@ -116,6 +160,8 @@ def test_the_shipped_model_fits_the_code_and_round_trips(tmp_path: Path) -> None
     again = Model.from_data(data, FEATURES, "here")
     assert again.bands == shipped.semantic.bands
     assert again.weights == pytest.approx(shipped.semantic.weights, abs=1e-6)
+    assert again.confidence is not None and shipped.semantic.confidence is not None
+    assert again.confidence.weights == pytest.approx(shipped.semantic.confidence.weights, abs=1e-6)
     assert read_model(model_file(tmp_path)).lexical.bands == shipped.lexical.bands
 
 

@@ -47,7 +47,9 @@ def test_calibrate_writes_a_model_file_the_matcher_reads(small_kb: Path, tmp_pat
     out = tmp_path / "model.yaml"
     result = calibrate(small_kb, tmp_path, "--out", str(out), "--max-wrong", "0.02")
     assert result.exit_code == 0, result.output
-    assert "semantic model: answer at p ≥" in result.output and "lexical model: answer at p ≥" in result.output
+    assert "semantic model: answer at confidence ≥" in result.output
+    assert "lexical model: answer at confidence ≥" in result.output
+    assert "confidence weights" in result.output
     assert "cross-validated: right" in result.output
     assert f"written: {out}" in result.output
     model = read_model(out)

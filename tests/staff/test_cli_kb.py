@@ -79,6 +79,16 @@ def test_ask_explains_for_people(small_kb: Path) -> None:
     assert out.rstrip().endswith("长野县的白马、志贺高原都是著名的滑雪场。")
 
 
+def test_ask_decides_as_the_deployment_does_and_says_why(small_kb: Path) -> None:
+    rules = run("ask", "--dir", str(small_kb), "JET项目的具体内容介绍").output
+    assert "why:" not in rules and "by fuzzy → jet-about" in rules  # the rules name their route instead
+    calibrated = run("ask", "--dir", str(small_kb), "JET项目的具体内容介绍",
+                     env={"BOT_MATCH_DECISION": "calibrated"}).output
+    assert "decision:    answer by model → jet-about" in calibrated
+    why = next(line for line in calibrated.splitlines() if line.startswith("why:"))
+    assert "sure the best entry answers; it answers from" in why and "below that the fallback" in why
+
+
 def test_ask_with_broken_knowledge_is_a_sentence(small_kb: Path) -> None:
     (small_kb / "faq" / "main.yaml").write_text("- id: [\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["ask", "--dir", str(small_kb), "电话"])
