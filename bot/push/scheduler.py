@@ -97,11 +97,38 @@ def unfinished(rt: Runtime) -> list[tuple[Article, str | None]]:
     return left
 
 
-def make_worker(rt: Runtime) -> SimpleWorker:
+LISTEN_SECONDS = 1.0  # how long the listener for RQ's worker commands waits for one before looking again
+
+
+class PushWorker(SimpleWorker):
+    """RQ's SimpleWorker (jobs run in this process) whose listener for worker commands (`rq shutdown` and the
+    like) looks every LISTEN_SECONDS, and which has none in a burst run.
+
+    RQ's own listener waits 60 s for a message, and redis-py 8 waits for the listener to end when RQ stops it:
+    every stop (SIGTERM, the end of each burst run of `bot push run`) could hang for up to a minute. A burst run
+    ends as soon as the queues are empty, so nobody needs to send it a command.
+    """
+
+    burst_run = False
+
+    def subscribe(self) -> None:
+        if self.burst_run:
+            return
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(sleep_time=LISTEN_SECONDS, daemon=True,
+                                                       exception_handler=self._pubsub_exception_handler)
+
+    def work(self, *args: object, burst: bool = False, **kwargs: object) -> bool:
+        self.burst_run = burst
+        return super().work(*args, burst=burst, **kwargs)
+
+
+def make_worker(rt: Runtime) -> PushWorker:
     """An RQ worker on both queues; RQ takes them in order, so fan-outs always come before tag syncs."""
     connection = rt.rq_connection()
-    return SimpleWorker([push_queue(rt.store, connection), maintenance_queue(rt.store, connection)],
-                        connection=connection)
+    return PushWorker([push_queue(rt.store, connection), maintenance_queue(rt.store, connection)],
+                      connection=connection)
 
 
 def work_burst(rt: Runtime) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from bot.app import build_push_runtime
 from bot.push.runtime import Runtime
+from bot.push.scheduler import LISTEN_SECONDS, make_worker
 from tests import pushkit as kit
 
 NEWS = "/cgi-bin/message/custom/send"
@@ -80,3 +81,18 @@ def test_a_push_runtime_loads_topics_and_articles_but_not_the_faq_index(config, 
     knowledge = build_push_runtime(config, store=store).knowledge.current
     assert knowledge.faq is None and knowledge.topics  # the FAQ and its matcher are not loaded
     assert knowledge.articles
+
+
+def test_a_burst_run_listens_for_no_commands_and_a_long_run_looks_every_second(rt):
+    burst = make_worker(rt)
+    burst.work(burst=True, logging_level="WARNING")
+    assert burst.pubsub_thread is None  # nothing to stop (and wait for) at its end
+    worker = make_worker(rt)
+    worker.subscribe()  # what a long-running worker does when it starts
+    try:
+        assert worker.pubsub_thread.sleep_time == LISTEN_SECONDS == 1.0
+        channel = worker.pubsub_channel_name
+        assert rt.redis.pubsub_numsub(channel) == [(channel.encode(), 1)]
+    finally:
+        worker.unsubscribe()  # ends within LISTEN_SECONDS: redis-py 8 waits for the listener thread here
+    assert not worker.pubsub_thread.is_alive()
