@@ -2,9 +2,9 @@
 
     python bench/calibrated.py
 
-Both read the same candidates of the same index; the rule-based decision (bot/matching/decide.py) is what
-followers get by default, the calibrated one (bot/matching/matcher.py, weights and thresholds from
-`bot kb calibrate`, BOT_MATCH_DECISION=calibrated) is measured beside it. The test split is never used by
+Both read the same candidates of the same index; the calibrated decision (bot/matching/matcher.py, weights and
+thresholds from `bot kb calibrate`) is what followers get by default, the rule-based one (bot/matching/decide.py,
+BOT_MATCH_DECISION=rules) is measured beside it. The test split is never used by
 `bot kb calibrate`.
 """
 from __future__ import annotations

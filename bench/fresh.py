@@ -30,8 +30,8 @@ def pct(value: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", default="", help="verdicts to list, comma-separated (wrong, missed, answered…)")
-    parser.add_argument("--decision", choices=("rules", "calibrated"), default="rules",
-                        help="the rules (what followers get by default) or the calibrated model")
+    parser.add_argument("--decision", choices=("rules", "calibrated"), default="calibrated",
+                        help="the calibrated model (what followers get by default) or the rules")
     args = parser.parse_args()
     knowledge = load_knowledge(ROOT / "knowledge")
     scored = score_all(load_fact_questions(FRESH), knowledge, args.decision)

@@ -125,11 +125,12 @@ def handle(ctx: Context) -> Outcome:
         listed = list(dict.fromkeys([*([main] if main else []), *named]))[:policy.max_choices]
         ctx.evidence.decided("suggest", rule="clauses", score=decision.score, suggestions=listed)
         return suggestion_reply(ctx, faq, listed)
-    if decision.kind == "suggest" and len(decision.choices) == 1:
-        only = faq.get(decision.choices[0])
-        if only is not None and missing_fact(ctx, only) is not None:
-            # a list of one entry that lacks what was asked: say so plainly and give what it knows instead
-            return answer_reply(ctx, only)
+    if decision.kind == "suggest" and decision.choices:
+        listed = [e for e in (faq.get(i) for i in decision.choices) if e is not None]
+        if listed and all(missing_fact(ctx, e) is not None for e in listed):
+            # a list none of whose entries gives what was asked (a mobile number, a fee…): picking from it would
+            # not get it either; say so plainly and give what the first one knows instead
+            return answer_reply(ctx, listed[0])
     if decision.kind == "suggest" and decision.choices:
         return suggestion_reply(ctx, faq, list(decision.choices))
     return PASS

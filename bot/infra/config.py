@@ -25,9 +25,9 @@ DEMO_APP_ID = "wxdemo0000000000"
 DEFAULT_API_BASE = "https://api.weixin.qq.com"
 # 消息加解密方式: auto takes each request as it comes; the others are the admin page's three modes.
 MESSAGE_MODES = ("auto", "plaintext", "compatible", "safe")
-# How the matcher decides: the hand-set rules (bot/matching/decide.py), or the calibrated model
-# (bot/matching/model.py, fitted by `bot kb calibrate`), which does not yet answer as many fresh questions right
-# (README, "Answer quality"): it becomes the default when it does.
+# How the matcher decides: the calibrated model (bot/matching/model.py, fitted by `bot kb calibrate`), the
+# default, or the hand-set rules (bot/matching/decide.py), BOT_MATCH_DECISION=rules, the way back
+# (README, "Answer quality").
 MATCH_DECISIONS = ("calibrated", "rules")
 
 
@@ -54,7 +54,7 @@ class Config:
     kf_account: str = ""  # optional: the customer-service account (kf2001@gh_…) handed-over followers go to
     push: PushSettings = field(default_factory=PushSettings)
     knowledge_limits: ReadLimits = field(default_factory=ReadLimits)
-    match_decision: str = "rules"
+    match_decision: str = "calibrated"
     console_enabled: bool = True  # the staff console under /console/ (CONSOLE_ENABLED=0 turns it off)
     console_secret_key: str = ""  # signs console sessions; empty: one generated once under data_dir
     console_secure_cookie: bool = False  # CONSOLE_SECURE_COOKIE=1: the session cookie only over HTTPS, always
@@ -113,7 +113,7 @@ class Config:
         if not knowledge_dir.is_dir():
             problems.append(f"KNOWLEDGE_DIR {str(knowledge_dir)!r} is not a folder")
 
-        match_decision = get("BOT_MATCH_DECISION") or "rules"
+        match_decision = get("BOT_MATCH_DECISION") or "calibrated"
         if match_decision not in MATCH_DECISIONS:
             problems.append(f"BOT_MATCH_DECISION={match_decision!r} must be one of {', '.join(MATCH_DECISIONS)}")
 

@@ -1,8 +1,7 @@
 """One message through the calibrated matcher: exact rules, lexical candidates, the semantic signal, the model.
 
-Followers get it with BOT_MATCH_DECISION=calibrated; the default is still the rule-based decision
-(bot/matching/decide.py), which answers more fresh questions right in the first reply today. bench/calibrated.py
-and bench/fresh.py --decision calibrated measure one beside the other.
+Followers get it by default; BOT_MATCH_DECISION=rules goes back to the rule-based decision (bot/matching/decide.py).
+bench/calibrated.py and bench/fresh.py --decision rules|calibrated measure one beside the other.
 """
 from __future__ import annotations
 

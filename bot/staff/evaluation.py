@@ -143,11 +143,12 @@ class RawWRatio:
         return best_t
 
 
-def product_system(knowledge: Knowledge) -> System:
-    """The real matcher and handler chain through bot.staff.ask.explain."""
+def product_system(knowledge: Knowledge, decision: str | None = None) -> System:
+    """The real matcher and handler chain through bot.staff.ask.explain (`decision`: calibrated or rules; None,
+    the default one)."""
 
     def answer(text: str) -> Outcome:
-        result = explain(text, knowledge)
+        result = explain(text, knowledge, decision=decision)
         suggestions = tuple(str(s) for s in result.get("suggestions") or ())
         candidates = result.get("candidates") or []
         entry = result.get("entry")
@@ -201,12 +202,14 @@ class Report:
                 if (o.answer not in q.expect if q.in_scope else o.answer is not None)]
 
 
-def evaluate(knowledge: Knowledge, questions: list[Question], *, dev: list[Question], split: str = "") -> Report:
-    """Run the product and both baselines on `questions`; the WRatio threshold is chosen on `dev` (never on them)."""
+def evaluate(knowledge: Knowledge, questions: list[Question], *, dev: list[Question], split: str = "",
+             decision: str | None = None) -> Report:
+    """Run the product (with `decision`, else the default one) and both baselines on `questions`; the WRatio
+    threshold is chosen on `dev` (never on them)."""
     entries = faq_entries(Path(knowledge.root))
     wratio = RawWRatio(entries)
     threshold = wratio.choose_threshold(dev)
-    systems = {"product": product_system(knowledge), "keyword": keyword_baseline(entries),
+    systems = {"product": product_system(knowledge, decision), "keyword": keyword_baseline(entries),
                "wratio": wratio.system(threshold)}
     outcomes = {name: [system(q.q) for q in questions] for name, system in systems.items()}
     phrasings = {_plain(p) for p in wratio.phrases}

@@ -136,9 +136,10 @@ def test_more_takes_the_next_page_and_keeps_the_rest(knowledge):
 
 
 def test_a_list_is_remembered_for_its_numbers(knowledge):
-    ctx = factory.context("研讨会", knowledge)
+    ctx = factory.context("交流", knowledge)
     outcome = faq.handle(ctx)
-    assert ctx.evidence.decision == "suggest"  # a bare programme word is ambiguous: the knowledge has several
+    # a bare word many entries use is ambiguous (研讨会 is one entry's keyword: the default decision answers it)
+    assert ctx.evidence.decision == "suggest" and len(ctx.evidence.suggestions) >= 2
     remembered = [e for e in outcome.effects if isinstance(e, Remember) and e.key == LIST_KEY]
     assert [o["entries"] for o in remembered[0].value["options"]] == [[i] for i in ctx.evidence.suggestions]
 

@@ -220,7 +220,8 @@ def test_a_bot_command_says_the_bad_push_setting_without_a_traceback(command, tm
     assert not isinstance(result.exception, ConfigError)
 
 
-def test_the_match_decision_is_the_rules_unless_told_otherwise():
-    assert Config.from_env(GOOD).match_decision == "rules"
-    assert Config.from_env({**GOOD, "BOT_MATCH_DECISION": "calibrated"}).match_decision == "calibrated"
+def test_the_match_decision_is_the_calibrated_one_unless_told_otherwise():
+    assert Config.from_env(GOOD).match_decision == "calibrated"
+    assert Config(token="t", app_id="wx").match_decision == "calibrated"
+    assert Config.from_env({**GOOD, "BOT_MATCH_DECISION": "rules"}).match_decision == "rules"
     assert "BOT_MATCH_DECISION='model' must be one of calibrated, rules" in problems_for(BOT_MATCH_DECISION="model")

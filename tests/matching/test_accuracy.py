@@ -9,15 +9,17 @@ from bot import PROJECT_ROOT
 from bot.staff.evaluation import KINDS, Question, Report, evaluate, faq_entries, load_questions, split_of
 from tests.constants import DATA
 
-# Floors on the test split. Issue 3's goals are ≥ 0.95 answered right on the first reply and ≤ 0.02 wrong answers
-# on out-of-scope questions. Measured on 2026-11-28 (python bench/accuracy.py --split test): answered right 0.873,
-# top-1 0.952, answer or suggestion 0.972, wrong in scope 0.016, wrong out of scope 0.018. Where the product is below
-# a goal the floor is what it achieves minus a small margin, so a regression fails CI; raise them as it improves.
-ANSWERED_RIGHT_MIN = 0.85  # goal 0.95
-WRONG_OOS_MAX = 0.02  # the goal itself (1 of 55 today)
-COVERED_MIN = 0.95  # answered right, or the right entry among the 您是想问 suggestions
-WRONG_IN_SCOPE_MAX = 0.03
-TOP1_MIN = 0.93
+# Floors on the test split, for each decision (BOT_MATCH_DECISION). Issue 3's goals are ≥ 0.95 answered right on the
+# first reply and ≤ 0.02 wrong answers on out-of-scope questions. Measured on 2026-12-06 (python bench/accuracy.py
+# --split test, through the handler chain), calibrated (the default) / rules: answered right 0.869 / 0.869, top-1
+# 0.984 / 0.952, answer or suggestion 0.964 / 0.964, wrong in scope 0.012 / 0.016, wrong out of scope 0.000 / 0.018.
+# Where the product is below a goal the floor is what it achieves minus a small margin, so a regression fails CI;
+# raise them as it improves.
+FLOORS = {
+    "calibrated": {"answered_right": 0.85, "top1": 0.96, "covered": 0.95, "wrong_in": 0.02, "wrong_oos": 0.02},
+    "rules": {"answered_right": 0.85, "top1": 0.93, "covered": 0.95, "wrong_in": 0.03, "wrong_oos": 0.02},
+}  # answered_right: goal 0.95; covered: answered right, or the right entry among the 您是想问 suggestions;
+# wrong_oos: the goal itself (0 and 1 of 55 today)
 KIND_COVERED_MIN = 0.8  # per kind of question (voice run-ons are the weakest: 12 of 14)
 # Entries the content writer may add or not (food-<place>): allowed as alternatives in a label only.
 OPTIONAL_PREFIXES = ("food-",)
@@ -28,9 +30,15 @@ def split_questions(split: str) -> list[Question]:
     return load_questions(DATA / f"questions_{split}.yaml")
 
 
+@pytest.fixture(scope="module", params=sorted(FLOORS))
+def decision(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
-def report(real_knowledge) -> Report:
-    return evaluate(real_knowledge, split_questions("test"), dev=split_questions("dev"), split="test")
+def report(real_knowledge, decision: str) -> Report:
+    return evaluate(real_knowledge, split_questions("test"), dev=split_questions("dev"), split="test",
+                    decision=decision)
 
 
 def _ids(expect: object) -> list[str]:
@@ -99,29 +107,33 @@ def _failures(report: Report, which: str) -> str:
     return "\n".join(lines)
 
 
-def test_answered_right_on_the_first_reply(report: Report) -> None:
+def test_answered_right_on_the_first_reply(report: Report, decision: str) -> None:
     value = report.rates("product")["answered_right"]
-    assert value >= ANSWERED_RIGHT_MIN, f"answered right {value:.3f}\n" + _failures(report, "in")
+    assert value >= FLOORS[decision]["answered_right"], f"{decision}: answered right {value:.3f}\n" + _failures(
+        report, "in")
 
 
-def test_top1_right(report: Report) -> None:
+def test_top1_right(report: Report, decision: str) -> None:
     value = report.rates("product")["top1"]
-    assert value >= TOP1_MIN, f"top-1 right {value:.3f}\n" + _failures(report, "in")
+    assert value >= FLOORS[decision]["top1"], f"{decision}: top-1 right {value:.3f}\n" + _failures(report, "in")
 
 
-def test_answer_or_suggestion_covers_in_scope(report: Report) -> None:
+def test_answer_or_suggestion_covers_in_scope(report: Report, decision: str) -> None:
     value = report.rates("product")["covered"]
-    assert value >= COVERED_MIN, f"answer or suggestion {value:.3f}\n" + _failures(report, "in")
+    assert value >= FLOORS[decision]["covered"], f"{decision}: answer or suggestion {value:.3f}\n" + _failures(
+        report, "in")
 
 
-def test_few_wrong_answers_in_scope(report: Report) -> None:
+def test_few_wrong_answers_in_scope(report: Report, decision: str) -> None:
     value = report.rates("product")["wrong_in"]
-    assert value <= WRONG_IN_SCOPE_MAX, f"wrong answers in scope {value:.3f}\n" + _failures(report, "in")
+    assert value <= FLOORS[decision]["wrong_in"], f"{decision}: wrong answers in scope {value:.3f}\n" + _failures(
+        report, "in")
 
 
-def test_out_of_scope_is_not_answered(report: Report) -> None:
+def test_out_of_scope_is_not_answered(report: Report, decision: str) -> None:
     value = report.rates("product")["wrong_oos"]
-    assert value <= WRONG_OOS_MAX, f"wrong answers out of scope {value:.3f}\n" + _failures(report, "oos")
+    assert value <= FLOORS[decision]["wrong_oos"], f"{decision}: wrong answers out of scope {value:.3f}\n" + _failures(
+        report, "oos")
 
 
 def test_every_kind_is_mostly_answered(report: Report) -> None:

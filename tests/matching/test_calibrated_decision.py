@@ -1,4 +1,5 @@
-"""The calibrated decision through the real handler chain (BOT_MATCH_DECISION=calibrated), on the real knowledge."""
+"""The calibrated decision (the default, BOT_MATCH_DECISION=calibrated) through the real handler chain, on the real
+knowledge."""
 from __future__ import annotations
 
 import pytest

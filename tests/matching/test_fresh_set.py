@@ -18,7 +18,8 @@ def fresh(real_knowledge):
 
 
 def test_the_fresh_set_is_answered_at_least_as_well_as_measured(fresh):
-    assert fresh["first"] >= 0.66  # measured 0.692 (0.650 before Japanese and long messages were read)
-    assert fresh["within_one"] >= 0.85  # measured 0.883 (0.824)
-    assert fresh["wrong"] <= 0.025  # measured 0.018 (0.016)
-    assert fresh["out_answered"] <= 0.07  # measured 0.043 (0.087 before honest gaps)
+    # the default decision; measured 2026-12-06 with the calibrated one (the rules' figures in brackets)
+    assert fresh["first"] >= 0.66  # measured 0.728 (0.744)
+    assert fresh["within_one"] >= 0.85  # measured 0.909 (0.925)
+    assert fresh["wrong"] <= 0.025  # measured 0.018 (0.018)
+    assert fresh["out_answered"] <= 0.07  # measured 0.029 (0.058)

@@ -28,8 +28,11 @@ from bot.staff.ask import explain
     ("长叶县有哪些景点", "tourism-nagano", "phrasing"),
 ])
 def test_answers(small_knowledge, text: str, entry: str, rule: str) -> None:
-    result = explain(text, small_knowledge)
-    assert (result["decision"], result["entry"], result["rule"]) == ("answer", entry, rule), result
+    result = explain(text, small_knowledge)  # the default decision: the entry answered
+    assert (result["decision"], result["entry"]) == ("answer", entry), result
+    # the rules decision (BOT_MATCH_DECISION=rules) answers it too, by the route named
+    rules = explain(text, small_knowledge, decision="rules")
+    assert (rules["decision"], rules["entry"], rules["rule"]) == ("answer", entry, rule), rules
 
 
 @pytest.mark.parametrize(("text", "offered"), [
@@ -64,8 +67,14 @@ def test_the_evidence_is_in_the_result(small_knowledge) -> None:
     assert result["tokens"] == ["jet项目", "主要", "是", "干嘛"]
     assert result["unknown"] == ["主要"]
     assert result["candidates"][0]["id"] == "jet-about"
-    assert result["candidates"][0]["score"] == result["score"]
-    scores = [c["score"] for c in result["candidates"]]
+    # the calibrated decision lists the candidates by the model's probability of each being the one asked
+    probabilities = [c["probability"] for c in result["candidates"]]
+    assert probabilities == sorted(probabilities, reverse=True)
+    # the rules decide on the best candidate's match score itself, the candidates in the order of that score
+    rules = explain("JET项目主要是干嘛的", small_knowledge, decision="rules")
+    assert rules["candidates"][0]["id"] == "jet-about"
+    assert rules["candidates"][0]["score"] == rules["score"]
+    scores = [c["score"] for c in rules["candidates"]]
     assert scores == sorted(scores, reverse=True)
 
 
