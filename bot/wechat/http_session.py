@@ -21,32 +21,11 @@ from urllib.parse import urlencode, urlsplit
 import certifi
 import requests
 import urllib3
-from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_environ_proxies
 
 RETRIES = urllib3.util.Retry(0, read=False)  # requests' default: no retry, and a read error is raised as it is
 LEAN_ARGUMENTS = frozenset({"params", "data", "headers", "timeout"})
-
-
-class RewriteAdapter(HTTPAdapter):
-    """Sends requests for `prefix` (https://api.weixin.qq.com) to `target` (WECHAT_API_BASE_URL, a fake in tests).
-
-    wechatpy builds some URLs (the token, customer service) absolutely, so overriding its API_BASE_URL is not
-    enough: the rewrite happens on the session, for every call it makes, on both paths.
-    """
-
-    def __init__(self, prefix: str, target: str, **kwargs: object) -> None:
-        super().__init__(**kwargs)
-        self.prefix, self.target = prefix, target.rstrip("/")
-
-    def rewrite(self, url: str) -> str:
-        return self.target + url[len(self.prefix):] if url.startswith(self.prefix) else url
-
-    def send(self, request: requests.PreparedRequest, *args: object, **kwargs: object) -> requests.Response:
-        if request.url:
-            request.url = self.rewrite(request.url)
-        return super().send(request, *args, **kwargs)
 
 
 class WeChatSession(requests.Session):
@@ -57,14 +36,15 @@ class WeChatSession(requests.Session):
         super().__init__()
         self._proxies_by_host: dict[str, dict[str, str]] = {}
         self._ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-        self._rewrite: RewriteAdapter | None = None
+        self._send_to: tuple[str, str] | None = None  # (prefix, target): see send_to
         self._pool = urllib3.PoolManager(num_pools=4, maxsize=16, cert_reqs="CERT_REQUIRED",
                                          ca_certs=self._ca_bundle or certifi.where())
 
     def send_to(self, prefix: str, target: str) -> None:
-        """Send every call for a URL under `prefix` to `target` instead."""
-        self._rewrite = RewriteAdapter(prefix, target)
-        self.mount(prefix, self._rewrite)
+        """Send every call for a URL under `prefix` (https://api.weixin.qq.com) to `target` instead
+        (WECHAT_API_BASE_URL, a fake in tests). wechatpy builds some URLs (the token, customer service) absolutely,
+        so overriding its API_BASE_URL is not enough: the rewrite happens here, for every call, on both paths."""
+        self._send_to = (prefix, target.rstrip("/"))
 
     def environ_proxies(self, url: str) -> dict[str, str]:
         """The environment's proxies for `url` (NO_PROXY applied), looked up once per scheme and host."""
@@ -92,8 +72,8 @@ class WeChatSession(requests.Session):
     # -- the lean path ------------------------------------------------------------------------------------------
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         """requests' `Session.request`; a plain call without a proxy takes the lean path."""
-        if self._rewrite is not None and isinstance(url, str):
-            url = self._rewrite.rewrite(url)
+        if self._send_to is not None and isinstance(url, str) and url.startswith(self._send_to[0]):
+            url = self._send_to[1] + url[len(self._send_to[0]):]
         if args or not self._lean(url, kwargs):
             return super().request(method, url, *args, **kwargs)
         return self._lean_request(str(method), url, **kwargs)  # type: ignore[arg-type]
